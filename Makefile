@@ -1,0 +1,95 @@
+# kenchi build. `make` builds build/kenchi; `make test` runs the whole suite;
+# `make SANITIZE=address,undefined` builds (and tests) into build/san/ instead.
+# Sources are found by globbing src/, so a new module needs no edit here.
+
+CC       ?= cc
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
+OPT      ?= -O2 -g
+PKGS     := libpcap libzstd zlib sqlite3 jansson gmime-3.0 libarchive libmicrohttpd libpq libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lfuzzy -lpthread -lm
+
+ifdef WERROR
+WARN += -Werror
+endif
+
+ifdef SANITIZE
+BUILD    ?= build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1 -g
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRCS   := $(shell find src -name '*.c' ! -name main.c | sort)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
+REPLAY_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/replay/%)
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+KENCHI := $(BUILD)/kenchi
+
+.PHONY: all deps test check-sanitized demo fuzz bench clean install
+all: $(KENCHI) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS)
+
+# Installs missing Debian packages (as root), then nothing else.
+deps:
+	@scripts/setup.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libkenchi.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(KENCHI): $(BUILD)/obj/src/main.o $(BUILD)/libkenchi.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/harness.h $(BUILD)/libkenchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+
+# Fuzz targets also build as plain programs that replay a corpus, so the
+# corpus runs in every `make test` without clang's libFuzzer.
+$(BUILD)/replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libkenchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay_main.c $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libkenchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@KENCHI=$(abspath $(KENCHI)) BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# The first command of the README: set up, build, generate a sample darknet
+# day, analyse it into SQLite and print the report.
+demo: deps
+	@$(MAKE) --no-print-directory $(KENCHI)
+	@KENCHI=$(abspath $(KENCHI)) scripts/demo.sh
+
+# libFuzzer builds (clang); `make fuzz FUZZ_SECONDS=600` runs each target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@KENCHI=$(abspath $(KENCHI)) BUILD=$(abspath $(BUILD)) bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,44 @@
+/* kenchi: subcommand dispatch. Everything else lives in the modules. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define KENCHI_VERSION "0.1.0"
+
+/* The registry: one line per subcommand, in the order --help lists them. */
+static const struct kn_command commands[] = {
+    {0},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "kenchi %s - darknet observation: who scans the Internet, with what, and when it changes\n\n"
+                 "usage: kenchi COMMAND [OPTIONS] [ARGS]\n\ncommands:\n",
+            KENCHI_VERSION);
+    for (const struct kn_command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n`kenchi COMMAND --help` describes each command; see also kenchi(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "--version")) {
+        printf("kenchi %s\n", KENCHI_VERSION);
+        return 0;
+    }
+    for (const struct kn_command *c = commands; c->name; c++)
+        if (!strcmp(name, c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "kenchi: unknown command '%s' (kenchi --help lists them)\n", name);
+    return 2;
+}
