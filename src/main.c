@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "commands.h"
+#include "mail/dump.h"
 
 #define KENCHI_VERSION "0.1.0"
 
 /* The registry: one line per subcommand, in the order --help lists them. */
 static const struct kn_command commands[] = {
+    {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
     {0},
 };
 
