@@ -57,6 +57,10 @@ void kn_source_get_stats(struct kn_source *src, struct kn_source_stats *stats);
 /* The name given at open ("-" for standard input, the interface name). */
 const char *kn_source_name(const struct kn_source *src);
 
+/* The decompression the input needed, recognised by content: "none",
+ * "gzip" or "zstd" (live sources: "none"). */
+const char *kn_source_compression(const struct kn_source *src);
+
 /* Closes and frees; NULL is fine. */
 void kn_source_close(struct kn_source *src);
 
