@@ -4,12 +4,14 @@
 
 #include "commands.h"
 #include "gen/gen.h"
+#include "mail/dump.h"
 
 #define KENCHI_VERSION "0.1.0"
 
 /* The registry: one line per subcommand, in the order --help lists them. */
 static const struct kn_command commands[] = {
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
+    {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
     {0},
 };
 
