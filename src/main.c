@@ -2,12 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/analyze.h"
 #include "commands.h"
+#include "report/report.h"
 
 #define KENCHI_VERSION "0.1.0"
 
 /* The registry: one line per subcommand, in the order --help lists them. */
 static const struct kn_command commands[] = {
+    {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
+    {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
     {0},
 };
 

@@ -51,7 +51,7 @@ struct kn_ingest {
     bool live;
     uint64_t kernel_received, kernel_dropped;
     uint64_t first_ns, last_ns;      /* capture times of the packets read (0 when none) */
-    char read_error[256];            /* the error that ended the file early, "" if none */
+    char read_error[512];            /* the error that ended the file early, "" if none */
 };
 
 struct kn_store;
