@@ -4,6 +4,7 @@
 
 #include "analyze/analyze.h"
 #include "commands.h"
+#include "gen/gen.h"
 #include "report/report.h"
 
 #define KENCHI_VERSION "0.1.0"
@@ -12,6 +13,7 @@
 static const struct kn_command commands[] = {
     {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
+    {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
     {0},
 };
 
