@@ -7,6 +7,7 @@
 #include "gen/gen.h"
 #include "mail/dump.h"
 #include "report/report.h"
+#include "sensor/sensor.h"
 
 #define KENCHI_VERSION "0.1.0"
 
@@ -14,6 +15,7 @@
 static const struct kn_command commands[] = {
     {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
+    {"sensor", "capture live into the local database, one committed interval at a time", kn_cmd_sensor},
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
     {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
     {0},
