@@ -21,6 +21,7 @@
 #include "sensor/privdrop.h"
 
 #define BACKOFF_MAX_S 60
+#define SENSOR_BUFFER_BYTES (64 << 20) /* kernel ring per interface: ~0.5 s at 1 Mpps of small frames */
 
 struct reader {
     char iface[64];
@@ -104,7 +105,7 @@ static void *reader_main(void *arg)
         if (!have) {
             struct kn_source *s;
             struct kn_err err;
-            if (kn_source_open_live(&s, r->iface, r->bpf, &err)) {
+            if (kn_source_open_live_buffered(&s, r->iface, r->bpf, SENSOR_BUFFER_BYTES, &err)) {
                 if (!warned)
                     kn_slog(KN_LOG_WARNING, "%s: cannot capture (%s); retrying with backoff",
                             r->iface, err.msg);
@@ -171,7 +172,7 @@ static int readers_create(struct daemon *d, struct kn_err *err)
         if (kn_interval_init(&r->cur, d->store_cfg.wide_ports, 0, err))
             return -1;
         struct kn_err oerr;
-        if (kn_source_open_live(&r->src, r->iface, r->bpf, &oerr))
+        if (kn_source_open_live_buffered(&r->src, r->iface, r->bpf, SENSOR_BUFFER_BYTES, &oerr))
             kn_slog(KN_LOG_WARNING, "%s: cannot capture yet (%s); will retry", r->iface,
                     oerr.msg);
         else
