@@ -51,6 +51,7 @@ struct daemon {
     struct kn_sensor_counters counters;
     pthread_mutex_t counters_mu;
     struct kn_metrics *metrics;
+    bool replay;                      /* intervals from a file: not live, no kernel counts */
 };
 
 static uint64_t now_ns(void)
@@ -265,6 +266,7 @@ static int commit_total(struct daemon *d, uint64_t next_start)
                 (unsigned long long)ing.kernel_dropped);
     update_counters(d, &ing, true, next_start);
     kn_interval_reset(&d->total, next_start);
+    d->total.ing.live = !d->replay;
     return 0;
 }
 
@@ -363,7 +365,6 @@ static int run_replay(struct daemon *d)
     }
     if (rc < 0)
         snprintf(d->total.ing.read_error, sizeof d->total.ing.read_error, "%s", err.msg);
-    d->total.ing.live = false;
     if (started && commit_total(d, 0))
         goto fail;
     kn_source_close(src);
@@ -496,7 +497,9 @@ int kn_sensor_run(const struct kn_sensor_config *cfg, kn_sensor_reload_fn reload
         kn_slog(KN_LOG_ERR, "%s", err.msg);
         goto out;
     }
-    status = d->cfg.replay[0] ? run_replay(d) : run_live(d, reload, ctx);
+    d->replay = d->cfg.replay[0] != '\0';
+    d->total.ing.live = !d->replay;
+    status = d->replay ? run_replay(d) : run_live(d, reload, ctx);
     kn_slog(KN_LOG_INFO, "stopped: %llu intervals committed, %llu packets, %llu accesses, "
                          "%llu kernel drops, %llu failed commits",
             (unsigned long long)d->counters.intervals_committed,

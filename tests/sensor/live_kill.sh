@@ -81,7 +81,7 @@ sleep 1.5
 kill -TERM "$SP"; wait "$SP"
 after=$(sqlite3 "$TMP/s.db" 'SELECT COALESCE(SUM(packets), 0) FROM files')
 if grep -q "capture ended" "$TMP/sensor.log" && grep -q "capturing again" "$TMP/sensor.log"; then
-  check sensor_live_reopen_after_link_down $((after - before)) "$small"
+  check sensor_live_reopen_after_interface_recreated $((after - before)) "$small"
 else
-  not_ok sensor_live_reopen_after_link_down "no reopen logged: $(tail -3 "$TMP/sensor.log" | tr '\n' ' ')"
+  not_ok sensor_live_reopen_after_interface_recreated "no reopen logged: $(tail -3 "$TMP/sensor.log" | tr '\n' ' ')"
 fi
