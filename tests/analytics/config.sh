@@ -55,4 +55,7 @@ head -c $(($(stat -c %s "$TMP/full.pcap") - 30)) "$TMP/full.pcap" >"$TMP/cut.pca
 expect config_cut_not_stored 1 "nothing of it was stored" -- "$KENCHI" analyze --db "$D" "$TMP/cut.pcap"
 check config_cut_no_row "$(sqlite3 "$D" "SELECT COUNT(*) FROM files WHERE name LIKE '%cut.pcap'")" 0
 expect config_cut_keep_partial 1 "those are stored" -- "$KENCHI" analyze --db "$D" --keep-partial "$TMP/cut.pcap"
-check config_cut_row "$(sqlite3 "$D" "SELECT packets = 499, read_error IS NOT NULL FROM files WHERE name LIKE '%cut.pcap'")" "1|1"
+if command -v tcpdump >/dev/null; then # tcpdump reads the same whole records
+  check config_cut_row "$(sqlite3 "$D" "SELECT packets, read_error IS NOT NULL FROM files WHERE name LIKE '%cut.pcap'")" \
+    "$(tcpdump -r "$TMP/cut.pcap" 2>/dev/null | wc -l)|1"
+fi
