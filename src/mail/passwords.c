@@ -12,7 +12,7 @@
 #include "mail/internal.h"
 
 static const char *const labels[] = {
-    "パスワード", "ﾊﾟｽﾜｰﾄﾞ", "暗証番号", "解凍キー", "解凍パス", "password", "passwort",
+    "解凍パスワード", "パスワード", "ﾊﾟｽﾜｰﾄﾞ", "暗証番号", "解凍キー", "解凍パス", "password", "passwort",
     "passcode", "pass", "pwd", "pw", "パス",
 };
 
@@ -149,15 +149,20 @@ size_t kn_password_candidates(const char *text, char **out, size_t max)
         p = skip_space(p);
         size_t sl;
         int guard = 0;
-        while ((sl = match_any(p, seps, sizeof seps / sizeof seps[0], NULL)) && guard++ < 4)
+        bool sep_seen = false;
+        while ((sl = match_any(p, seps, sizeof seps / sizeof seps[0], NULL)) && guard++ < 4) {
             p = skip_space(p + sl);
+            sep_seen = true;
+        }
+        /* "password reset now": an ASCII label needs a separator or a quote */
+        if (isalpha((unsigned char)s[0]) && !sep_seen &&
+            !match_any(p, openers, sizeof openers / sizeof openers[0], NULL))
+            continue;
         if (*p == '\r' || *p == '\n' || !*p) { /* label alone: the next non-empty line */
             while (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t')
                 p++;
             p = skip_space(p);
         }
-        if (p == s + ll && isalpha((unsigned char)s[0]))
-            continue; /* "password reset" without a separator is prose */
         const char *st;
         size_t tl = token(p, &st);
         if (tl >= 3)
