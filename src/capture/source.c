@@ -50,6 +50,11 @@ const char *kn_source_name(const struct kn_source *src)
     return src->name;
 }
 
+int32_t kn_source_linktype(const struct kn_source *src)
+{
+    return src->reader == READ_PCAPNG ? -1 : src->linktype;
+}
+
 const char *kn_source_compression(const struct kn_source *src)
 {
     return kn_compression_name(src->comp);
