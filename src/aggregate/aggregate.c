@@ -1,0 +1,395 @@
+/* Per-day, per-family and per-source aggregation; see aggregate.h. */
+#include "aggregate/aggregate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+_Static_assert(sizeof(struct kn_src_day) == 64, "keep per-source state compact");
+
+/* Source records live in fixed-size chunks (no realloc copies, no pointer
+ * invalidation of old records); the index is open addressing over 64-bit
+ * slots: high 32 bits a hash fragment, low 32 bits record index + 1. */
+#define CHUNK_BITS 12
+#define CHUNK (1u << CHUNK_BITS)
+
+struct kn_agg {
+    uint32_t wide_ports;
+    uint64_t seed;                /* per-process hash seed: no flooding by crafted addresses */
+    struct kn_dayclock clock;
+    struct kn_agg_day *days;      /* owned array of n_days (cap_days) */
+    size_t n_days, cap_days;
+    size_t cur_day;               /* index of clock.day in days */
+    struct kn_src_day **chunks;   /* owned array of owned chunks */
+    size_t n_chunks;
+    size_t n_src;
+    uint64_t *index;              /* owned; idx_cap slots, power of two */
+    size_t idx_cap;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t src_hash(const struct kn_agg *agg, int32_t day, unsigned family, const uint8_t *a16)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a16, 8);
+    memcpy(&w1, a16 + 8, 8);
+    uint64_t h = mix64(w0 ^ agg->seed);
+    h = mix64(h ^ w1 ^ ((uint64_t)(uint32_t)day << 8 | family));
+    return h;
+}
+
+static inline struct kn_src_day *src_at(const struct kn_agg *agg, size_t i)
+{
+    return &agg->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
+}
+
+struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err)
+{
+    if (wide_ports < 1) {
+        kn_err_set(err, "wide-port threshold must be at least 1");
+        return NULL;
+    }
+    /* Freed by kn_agg_free(). */
+    struct kn_agg *agg = calloc(1, sizeof *agg);
+    if (!agg) {
+        kn_err_set(err, "aggregate: out of memory");
+        return NULL;
+    }
+    agg->wide_ports = wide_ports;
+    if (getrandom(&agg->seed, sizeof agg->seed, 0) != sizeof agg->seed)
+        agg->seed = (uint64_t)(uintptr_t)agg ^ 0x5bd1e995u;
+    kn_dayclock_init(&agg->clock);
+    agg->cur_day = SIZE_MAX;
+    return agg;
+}
+
+void kn_agg_reset(struct kn_agg *agg)
+{
+    for (size_t i = 0; i < agg->n_days; i++)
+        kn_u32map_free(&agg->days[i].ports);
+    agg->n_days = 0;
+    agg->cur_day = SIZE_MAX;
+    kn_dayclock_init(&agg->clock);
+    for (size_t i = 0; i < agg->n_src; i++)
+        kn_src_free_set(src_at(agg, i));
+    agg->n_src = 0;
+    if (agg->index)
+        memset(agg->index, 0, agg->idx_cap * sizeof *agg->index);
+}
+
+void kn_agg_free(struct kn_agg *agg)
+{
+    if (!agg)
+        return;
+    kn_agg_reset(agg);
+    free(agg->days);
+    for (size_t i = 0; i < agg->n_chunks; i++)
+        free(agg->chunks[i]);
+    free(agg->chunks);
+    free(agg->index);
+    free(agg);
+}
+
+uint32_t kn_agg_wide_ports(const struct kn_agg *agg) { return agg->wide_ports; }
+size_t kn_agg_n_days(const struct kn_agg *agg) { return agg->n_days; }
+const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i) { return &agg->days[i]; }
+size_t kn_agg_n_sources(const struct kn_agg *agg) { return agg->n_src; }
+struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i) { return src_at(agg, i); }
+
+static struct kn_agg_day *find_day(struct kn_agg *agg, int32_t day)
+{
+    for (size_t i = 0; i < agg->n_days; i++)
+        if (agg->days[i].day == day)
+            return &agg->days[i];
+    if (agg->n_days == agg->cap_days) {
+        size_t cap = agg->cap_days ? agg->cap_days * 2 : 4;
+        struct kn_agg_day *d = realloc(agg->days, cap * sizeof *d);
+        if (!d)
+            return NULL;
+        agg->days = d;
+        agg->cap_days = cap;
+    }
+    struct kn_agg_day *d = &agg->days[agg->n_days++];
+    memset(d, 0, sizeof *d);
+    d->day = day;
+    kn_u32map_init(&d->ports);
+    return d;
+}
+
+void kn_src_free_set(struct kn_src_day *s)
+{
+    if (s->cap)
+        free(s->set.heap);
+    s->cap = 0;
+}
+
+int kn_src_add_pair(struct kn_src_day *s, uint32_t pair, uint32_t threshold)
+{
+    if (s->nports >= threshold)
+        return 0; /* saturated: already a wide-port source */
+    uint32_t *v = s->cap ? s->set.heap : s->set.inl;
+    uint32_t lo = 0, hi = s->nports;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (v[mid] < pair)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->nports && v[lo] == pair)
+        return 0;
+    if (s->nports + 1 >= threshold) {
+        /* Reaching the threshold: the exact set is no longer needed. */
+        kn_src_free_set(s);
+        s->nports = threshold;
+        return 0;
+    }
+    uint32_t room = s->cap ? s->cap : 2;
+    if (s->nports == room) {
+        uint32_t cap = room * 2;
+        if (cap > threshold)
+            cap = threshold;
+        /* Owned by the record; freed by kn_src_free_set(). */
+        uint32_t *n = s->cap ? realloc(s->set.heap, cap * sizeof *n) : malloc(cap * sizeof *n);
+        if (!n)
+            return -1;
+        if (!s->cap)
+            memcpy(n, s->set.inl, sizeof s->set.inl);
+        s->set.heap = n;
+        s->cap = cap;
+        v = n;
+    }
+    memmove(v + lo + 1, v + lo, (s->nports - lo) * sizeof *v);
+    v[lo] = pair;
+    s->nports++;
+    return 0;
+}
+
+static int grow_index(struct kn_agg *agg)
+{
+    size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
+    /* Owned by agg; freed by kn_agg_free() (or here when replaced). */
+    uint64_t *idx = calloc(cap, sizeof *idx);
+    if (!idx)
+        return -1;
+    for (size_t i = 0; i < agg->n_src; i++) {
+        const struct kn_src_day *s = src_at(agg, i);
+        uint64_t h = src_hash(agg, s->day, s->family, s->addr);
+        size_t j = (size_t)h & (cap - 1);
+        while (idx[j])
+            j = (j + 1) & (cap - 1);
+        idx[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
+    }
+    free(agg->index);
+    agg->index = idx;
+    agg->idx_cap = cap;
+    return 0;
+}
+
+struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
+                                 const uint8_t *addr)
+{
+    uint8_t a16[16] = {0};
+    memcpy(a16, addr, family == 4 ? 4 : 16);
+    if ((agg->n_src + 1) * 4 > agg->idx_cap * 3 && grow_index(agg) != 0)
+        return NULL;
+    uint64_t h = src_hash(agg, day, family, a16);
+    uint64_t frag = (h >> 32) << 32;
+    size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
+    for (; agg->index[j]; j = (j + 1) & mask) {
+        if ((agg->index[j] & 0xFFFFFFFF00000000ull) != frag)
+            continue;
+        struct kn_src_day *s = src_at(agg, (size_t)(agg->index[j] & 0xFFFFFFFFu) - 1);
+        if (s->day == day && s->family == family && !memcmp(s->addr, a16, 16))
+            return s;
+    }
+    if (agg->n_src >= UINT32_MAX - 1)
+        return NULL;
+    size_t i = agg->n_src;
+    if ((i >> CHUNK_BITS) >= agg->n_chunks) {
+        struct kn_src_day **c = realloc(agg->chunks, (agg->n_chunks + 1) * sizeof *c);
+        if (!c)
+            return NULL;
+        agg->chunks = c;
+        /* Owned by agg; freed by kn_agg_free(). */
+        c[agg->n_chunks] = malloc(CHUNK * sizeof **c);
+        if (!c[agg->n_chunks])
+            return NULL;
+        agg->n_chunks++;
+    }
+    struct kn_src_day *s = src_at(agg, i);
+    memset(s, 0, sizeof *s);
+    memcpy(s->addr, a16, 16);
+    s->day = day;
+    s->family = (uint8_t)family;
+    s->first_ns = UINT64_MAX;
+    agg->n_src++;
+    agg->index[j] = frag | (uint64_t)(i + 1);
+    return s;
+}
+
+int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
+{
+    int32_t day = kn_dayclock_day(&agg->clock, p->ts_ns);
+    if (agg->cur_day == SIZE_MAX || agg->days[agg->cur_day].day != day) {
+        struct kn_agg_day *d = find_day(agg, day);
+        if (!d)
+            goto oom;
+        agg->cur_day = (size_t)(d - agg->days);
+    }
+    struct kn_agg_day *d = &agg->days[agg->cur_day];
+    unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    struct kn_day_counts *k = &d->c[fam];
+    bool probe = !c.backscatter;
+    bool has_port = c.port_class != KN_PORT_NONE;
+
+    k->accesses++;
+    if (c.port_class == KN_PORT_LOW)
+        k->low_port++;
+    else if (c.port_class == KN_PORT_HIGH)
+        k->high_port++;
+    if (c.backscatter)
+        k->backscatter++;
+    if (c.mirai)
+        k->mirai++;
+    if (probe && p->proto == KN_PROTO_TCP && has_port && p->dport == 3389)
+        k->rdp_3389++;
+
+    if (has_port) {
+        if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport), 1) ||
+            (probe && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_PROBE, p->proto, p->dport), 1)))
+            goto oom;
+    } else if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_NOPORT, p->proto, 0), 1)) {
+        goto oom;
+    }
+    if (c.mirai && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_MIRAI, p->proto, p->dport), 1))
+        goto oom;
+    if (c.tags) {
+        for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
+            if (!(c.tags >> t & 1))
+                continue;
+            k->tags[t]++;
+            if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_TAG0 + t, p->proto, p->dport), 1))
+                goto oom;
+        }
+    }
+
+    uint8_t a4[4];
+    const uint8_t *addr = p->src6;
+    if (p->ip_version == 4) {
+        a4[0] = (uint8_t)(p->src4 >> 24);
+        a4[1] = (uint8_t)(p->src4 >> 16);
+        a4[2] = (uint8_t)(p->src4 >> 8);
+        a4[3] = (uint8_t)p->src4;
+        addr = a4;
+    }
+    struct kn_src_day *s = kn_agg_source(agg, day, p->ip_version, addr);
+    if (!s)
+        goto oom;
+    if (p->ts_ns < s->first_ns)
+        s->first_ns = p->ts_ns;
+    if (p->ts_ns > s->last_ns)
+        s->last_ns = p->ts_ns;
+    s->packets++;
+    s->tags |= c.tags;
+    if (probe && has_port && kn_src_add_pair(s, kn_pair(p->proto, p->dport), agg->wide_ports))
+        goto oom;
+    return 0;
+oom:
+    kn_err_set(err, "aggregate: out of memory");
+    return -1;
+}
+
+int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold)
+{
+    if (b->first_ns < a->first_ns)
+        a->first_ns = b->first_ns;
+    if (b->last_ns > a->last_ns)
+        a->last_ns = b->last_ns;
+    a->packets += b->packets;
+    a->tags |= b->tags;
+    if (b->nports >= threshold) {
+        kn_src_free_set(a);
+        a->nports = threshold;
+        return 0;
+    }
+    const uint32_t *v = kn_src_pairs(b);
+    for (uint32_t i = 0; i < b->nports && a->nports < threshold; i++)
+        if (kn_src_add_pair(a, v[i], threshold))
+            return -1;
+    return 0;
+}
+
+static void add_counts(struct kn_day_counts *a, const struct kn_day_counts *b)
+{
+    a->accesses += b->accesses;
+    a->low_port += b->low_port;
+    a->high_port += b->high_port;
+    a->mirai += b->mirai;
+    a->rdp_3389 += b->rdp_3389;
+    a->backscatter += b->backscatter;
+    for (unsigned t = 0; t < KN_TAG__COUNT; t++)
+        a->tags[t] += b->tags[t];
+}
+
+int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err)
+{
+    for (size_t i = 0; i < src->n_days; i++) {
+        const struct kn_agg_day *sd = &src->days[i];
+        struct kn_agg_day *dd = find_day(dst, sd->day);
+        if (!dd)
+            goto oom;
+        dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
+        for (unsigned f = 0; f < KN_FAM__COUNT; f++)
+            add_counts(&dd->c[f], &sd->c[f]);
+        for (size_t j = 0; j < sd->ports.cap; j++)
+            if (sd->ports.slots[j].key != KN_U32MAP_EMPTY &&
+                kn_u32map_add(&dd->ports, sd->ports.slots[j].key, sd->ports.slots[j].value))
+                goto oom;
+    }
+    for (size_t i = 0; i < src->n_src; i++) {
+        const struct kn_src_day *s = src_at(src, i);
+        struct kn_src_day *d = kn_agg_source(dst, s->day, s->family, s->addr);
+        if (!d || kn_src_merge(d, s, dst->wide_ports))
+            goto oom;
+    }
+    return 0;
+oom:
+    kn_err_set(err, "aggregate merge: out of memory");
+    return -1;
+}
+
+void kn_agg_source_counts(const struct kn_agg *agg, int32_t day, unsigned fam,
+                          uint64_t *sources, uint64_t *wide)
+{
+    *sources = *wide = 0;
+    unsigned family = fam == KN_FAM_V4 ? 4 : 6;
+    for (size_t i = 0; i < agg->n_src; i++) {
+        const struct kn_src_day *s = src_at(agg, i);
+        if (s->day == day && s->family == family) {
+            (*sources)++;
+            if (s->nports >= agg->wide_ports)
+                (*wide)++;
+        }
+    }
+}
+
+size_t kn_agg_memory(const struct kn_agg *agg)
+{
+    size_t m = sizeof *agg + agg->cap_days * sizeof *agg->days + agg->idx_cap * sizeof *agg->index +
+               agg->n_chunks * (CHUNK * sizeof(struct kn_src_day) + sizeof(void *));
+    for (size_t i = 0; i < agg->n_days; i++)
+        m += agg->days[i].ports.cap * sizeof(struct kn_u32map_slot);
+    for (size_t i = 0; i < agg->n_src; i++)
+        m += src_at(agg, i)->cap * sizeof(uint32_t);
+    return m;
+}

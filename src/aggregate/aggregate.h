@@ -1,0 +1,136 @@
+/* Aggregation: per day (in the database's time zone) and per address
+ * family, the additive counters behind every figure of docs/metrics.md,
+ * per-day counts per (kind, protocol, port), and one compact record per
+ * (day, source address). All state is mergeable (sums, min/max, unions of
+ * port sets capped at the wide-port threshold), which is what makes hourly
+ * files analysed in separate runs equal one run over the whole day.
+ *
+ * Per packet: a cached day compare, a few counter increments, one or more
+ * small hash-map updates and one source-table probe; no allocation except
+ * when a table grows or a source's port set spills out of its inline slots. */
+#ifndef KENCHI_AGGREGATE_AGGREGATE_H
+#define KENCHI_AGGREGATE_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate/dayclock.h"
+#include "aggregate/u32map.h"
+#include "classify/classify.h"
+#include "decode/pkt.h"
+#include "util/err.h"
+
+/* Address families as array indexes: [KN_FAM_V4] and [KN_FAM_V6]. */
+enum { KN_FAM_V4 = 0, KN_FAM_V6 = 1, KN_FAM__COUNT };
+
+/* Additive per-day, per-family counters. */
+struct kn_day_counts {
+    uint64_t accesses;
+    uint64_t low_port, high_port; /* TCP/UDP accesses with a port, by class */
+    uint64_t mirai;               /* the `mirai` figure (IPv4 only) */
+    uint64_t rdp_3389;            /* probe TCP accesses to port 3389 */
+    uint64_t backscatter;
+    uint64_t tags[KN_TAG__COUNT]; /* probe accesses with each fingerprint */
+};
+
+/* Kinds of per-port counts in struct kn_agg_day.ports. Part of the key, not
+ * stored on disk as numbers (store maps them to columns/tables). */
+enum kn_port_kind {
+    KN_PK_ACCESS = 0,  /* accesses to (proto, port) */
+    KN_PK_NOPORT = 1,  /* accesses of proto without a port (ICMP, fragments, ...) */
+    KN_PK_PROBE = 2,   /* probe accesses to (proto, port) */
+    KN_PK_MIRAI = 3,   /* the `mirai` figure by port (proto TCP) */
+    KN_PK_TAG0 = 4,    /* KN_PK_TAG0 + tag: probes with that tag, by port (TCP) */
+};
+
+static inline uint32_t kn_port_key(unsigned fam, unsigned kind, unsigned proto, unsigned port)
+{
+    return (uint32_t)fam << 31 | (uint32_t)kind << 24 | (uint32_t)proto << 16 | port;
+}
+static inline unsigned kn_port_key_fam(uint32_t k) { return k >> 31; }
+static inline unsigned kn_port_key_kind(uint32_t k) { return k >> 24 & 0x7F; }
+static inline unsigned kn_port_key_proto(uint32_t k) { return k >> 16 & 0xFF; }
+static inline unsigned kn_port_key_port(uint32_t k) { return k & 0xFFFF; }
+
+struct kn_agg_day {
+    int32_t day;                           /* kn_day_from_civil() number */
+    struct kn_day_counts c[KN_FAM__COUNT];
+    struct kn_u32map ports;                /* kn_port_key() -> packets */
+};
+
+/* A (protocol, destination port) pair as stored in port sets: proto << 16 | port. */
+static inline uint32_t kn_pair(unsigned proto, unsigned port) { return (uint32_t)proto << 16 | port; }
+
+/* One source address on one day. 64 bytes. The port set holds the distinct
+ * (protocol, port) pairs of the source's PROBE TCP/UDP accesses, sorted,
+ * exact until it reaches the wide-port threshold; then it is dropped and
+ * nports stays at the threshold ("saturated": a wide-port source). */
+struct kn_src_day {
+    uint8_t addr[16];   /* IPv4: first 4 bytes, wire order; IPv6: wire order */
+    uint64_t first_ns, last_ns;
+    uint64_t packets;   /* accesses from this source on this day */
+    union {
+        uint32_t *heap; /* cap > 0: sorted pairs, owned by the record */
+        uint32_t inl[2];/* cap == 0: up to 2 pairs inline */
+    } set;
+    uint32_t nports;    /* distinct pairs, capped at the threshold */
+    uint32_t cap;       /* heap capacity, 0 when inline or saturated */
+    int32_t day;
+    uint8_t family;     /* 4 or 6 */
+    uint8_t tags;       /* OR of (1u << enum kn_tag) over its probes */
+};
+
+/* The sorted pairs of s (valid while nports < threshold; nports of them). */
+static inline const uint32_t *kn_src_pairs(const struct kn_src_day *s)
+{
+    return s->cap ? s->set.heap : s->set.inl;
+}
+
+/* Adds one pair to s's set (no-op once saturated). 0, or -1 out of memory. */
+int kn_src_add_pair(struct kn_src_day *s, uint32_t pair, uint32_t threshold);
+/* Frees s's heap set (the record itself belongs to its table). */
+void kn_src_free_set(struct kn_src_day *s);
+
+struct kn_agg;
+
+/* A new, empty aggregate; wide_ports >= 1. Free with kn_agg_free(). */
+struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err);
+void kn_agg_free(struct kn_agg *agg);
+/* Empties the aggregate for reuse (keeps the threshold and table memory). */
+void kn_agg_reset(struct kn_agg *agg);
+
+uint32_t kn_agg_wide_ports(const struct kn_agg *agg);
+
+/* Counts one access (the caller decided it is one) with its classes.
+ * 0, or -1 out of memory (err says so). */
+int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err);
+
+/* Merges src into dst (same threshold). 0 or -1. */
+int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err);
+
+/* Days, in no particular order. */
+size_t kn_agg_n_days(const struct kn_agg *agg);
+const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i);
+
+/* Source-day records, in insertion order. */
+size_t kn_agg_n_sources(const struct kn_agg *agg);
+struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i);
+
+/* Finds or creates the record of (day, family, addr); addr is 4 or 16
+ * bytes by family. New records are zero with first_ns = UINT64_MAX. NULL
+ * out of memory. The pointer is valid until the next add/find. */
+struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
+                                 const uint8_t *addr);
+
+/* Merges record b into a (same key): min/max times, sums, tags, ports. */
+int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold);
+
+/* Figures derived from the source records of one day and family. */
+void kn_agg_source_counts(const struct kn_agg *agg, int32_t day, unsigned fam,
+                          uint64_t *sources, uint64_t *wide);
+
+/* Bytes of memory held (tables, records, port sets): for the perf budget. */
+size_t kn_agg_memory(const struct kn_agg *agg);
+
+#endif

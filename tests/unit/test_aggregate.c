@@ -1,0 +1,312 @@
+/* aggregate: day boundaries in a time zone, every per-day counter from
+ * hand-built packets, per-source records and port sets (exact below the
+ * wide-port threshold, saturated at it), and merge == one pass. */
+#include <arpa/inet.h>
+
+#include "aggregate/aggregate.h"
+#include "harness.h"
+
+#define NS 1000000000ull
+/* 2020-05-17 00:00:00 UTC */
+#define T0 1589673600ull
+
+static uint32_t ip4(const char *s)
+{
+    struct in_addr a;
+    inet_pton(AF_INET, s, &a);
+    return ntohl(a.s_addr);
+}
+
+static struct kn_pkt tcp4(const char *src, const char *dst, unsigned dport, uint8_t flags, uint64_t ts)
+{
+    struct kn_pkt p;
+    memset(&p, 0, sizeof p);
+    p.ts_ns = ts;
+    p.outcome = KN_OUT_IP;
+    p.ip_version = 4;
+    p.proto = KN_PROTO_TCP;
+    p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
+    p.tcp_flags = flags;
+    p.src4 = ip4(src);
+    p.dst4 = ip4(dst);
+    p.sport = 5555;
+    p.dport = (uint16_t)dport;
+    p.seq = 1;
+    p.ip_id = 1;
+    p.window = 65535;
+    return p;
+}
+
+static int add(struct kn_agg *a, const struct kn_pkt *p)
+{
+    struct kn_err e;
+    return kn_agg_add(a, p, kn_classify(p), &e);
+}
+
+static void test_day_numbers(void)
+{
+    char buf[16];
+    CHECK_EQ(kn_day_from_civil(1970, 1, 1), 0);
+    CHECK_EQ(kn_day_from_civil(2020, 5, 17), 18399); /* 1589673600 / 86400 */
+    kn_day_format(18399, buf, sizeof buf);
+    CHECK_STR(buf, "2020-05-17");
+    kn_day_format(-1, buf, sizeof buf);
+    CHECK_STR(buf, "1969-12-31");
+    int32_t d;
+    CHECK_EQ(kn_day_parse("2020-02-29", &d), 0);
+    CHECK_EQ(d, kn_day_from_civil(2020, 2, 29));
+    CHECK_EQ(kn_day_parse("2021-02-29", &d), -1);
+    CHECK_EQ(kn_day_parse("2020-13-01", &d), -1);
+    CHECK_EQ(kn_day_parse("2020-5-17", &d), -1);
+    CHECK_EQ(kn_day_parse("2020-05-17x", &d), -1);
+}
+
+static void test_tz_boundaries(void)
+{
+    struct kn_err e;
+    struct kn_dayclock dc;
+    CHECK_EQ(kn_tz_select("Not/AZone", &e), -1);
+    CHECK(strstr(e.msg, "unknown") != NULL);
+    CHECK_EQ(kn_tz_select("../etc/passwd", &e), -1);
+    CHECK_EQ(kn_tz_select("UTC", &e), 0);
+    kn_dayclock_init(&dc);
+    CHECK_EQ(kn_dayclock_day(&dc, T0 * NS - 1), 18398);
+    CHECK_EQ(kn_dayclock_day(&dc, T0 * NS), 18399);
+    CHECK_EQ(dc.start_ns, T0 * NS);
+    CHECK_EQ(dc.end_ns, (T0 + 86400) * NS);
+    /* Tokyo is UTC+9 without DST: its 2020-05-17 starts at 05-16 15:00 UTC. */
+    CHECK_EQ(kn_tz_select("Asia/Tokyo", &e), 0);
+    kn_dayclock_init(&dc);
+    CHECK_EQ(kn_dayclock_day(&dc, (T0 - 9 * 3600) * NS), 18399);
+    CHECK_EQ(kn_dayclock_day(&dc, (T0 - 9 * 3600) * NS - 1), 18398);
+    CHECK_EQ(kn_dayclock_day(&dc, (T0 + 15 * 3600) * NS - 1), 18399);
+    CHECK_EQ(dc.start_ns, (T0 - 9 * 3600) * NS);
+    CHECK_EQ(dc.end_ns, (T0 + 15 * 3600) * NS);
+    /* New York 2020-03-08 has 23 hours (DST starts at 02:00). */
+    CHECK_EQ(kn_tz_select("America/New_York", &e), 0);
+    kn_dayclock_init(&dc);
+    uint64_t mar8 = 1583643600ull; /* 2020-03-08 05:00 UTC = 00:00 EST */
+    CHECK_EQ(kn_dayclock_day(&dc, mar8 * NS), kn_day_from_civil(2020, 3, 8));
+    CHECK_EQ(dc.end_ns - dc.start_ns, 23 * 3600 * NS);
+    CHECK_EQ(kn_tz_select("UTC", &e), 0);
+}
+
+static void test_counters(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    uint64_t t = (T0 + 100) * NS;
+    const char *S = "192.0.2.9";
+    /* 1 mirai probe to 23 */
+    struct kn_pkt p = tcp4("198.51.100.1", S, 23, KN_TCP_SYN, t);
+    p.seq = p.dst4;
+    CHECK_EQ(add(a, &p), 0);
+    /* 2 RDP probes, one zmap-tagged */
+    p = tcp4("198.51.100.2", S, 3389, KN_TCP_SYN, t + 1);
+    CHECK_EQ(add(a, &p), 0);
+    p.ip_id = 54321;
+    CHECK_EQ(add(a, &p), 0);
+    /* backscatter SYN-ACK from port 80 to a high port: not RDP even at 3389 */
+    p = tcp4("203.0.113.5", S, 3389, KN_TCP_SYN | KN_TCP_ACK, t + 2);
+    CHECK_EQ(add(a, &p), 0);
+    /* an ICMP echo reply (backscatter) with no port */
+    struct kn_pkt i = p;
+    i.proto = KN_PROTO_ICMP;
+    i.flags = KN_PKT_HAS_ICMP;
+    i.icmp_type = 0;
+    CHECK_EQ(add(a, &i), 0);
+    /* a UDP probe to 53 over IPv6 */
+    struct kn_pkt u;
+    memset(&u, 0, sizeof u);
+    u.ts_ns = t + 3;
+    u.outcome = KN_OUT_IP;
+    u.ip_version = 6;
+    u.proto = KN_PROTO_UDP;
+    u.flags = KN_PKT_HAS_PORTS;
+    u.dport = 53;
+    inet_pton(AF_INET6, "2001:db8:ffff::1", u.src6);
+    inet_pton(AF_INET6, "2001:db8:0:1::1", u.dst6);
+    CHECK_EQ(add(a, &u), 0);
+
+    CHECK_EQ(kn_agg_n_days(a), 1);
+    const struct kn_agg_day *d = kn_agg_day_at(a, 0);
+    CHECK_EQ(d->day, 18399);
+    const struct kn_day_counts *c4 = &d->c[KN_FAM_V4], *c6 = &d->c[KN_FAM_V6];
+    CHECK_EQ(c4->accesses, 5);
+    CHECK_EQ(c6->accesses, 1);
+    CHECK_EQ(c4->low_port, 1);   /* 23 */
+    CHECK_EQ(c4->high_port, 3);  /* 3389 x3 */
+    CHECK_EQ(c6->low_port, 1);   /* 53 */
+    CHECK_EQ(c4->mirai, 1);
+    CHECK_EQ(c4->rdp_3389, 2);
+    CHECK_EQ(c4->backscatter, 2);
+    CHECK_EQ(c4->tags[KN_TAG_MIRAI], 1);
+    CHECK_EQ(c4->tags[KN_TAG_ZMAP], 1);
+    CHECK_EQ(c4->tags[KN_TAG_NMAP], 0);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V4, KN_PK_ACCESS, 6, 3389)), 3);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V4, KN_PK_PROBE, 6, 3389)), 2);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V4, KN_PK_MIRAI, 6, 23)), 1);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V4, KN_PK_TAG0 + KN_TAG_ZMAP, 6, 3389)), 1);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V4, KN_PK_NOPORT, 1, 0)), 1);
+    CHECK_EQ(kn_u32map_get(&d->ports, kn_port_key(KN_FAM_V6, KN_PK_ACCESS, 17, 53)), 1);
+    uint64_t src, wide;
+    kn_agg_source_counts(a, 18399, KN_FAM_V4, &src, &wide);
+    CHECK_EQ(src, 3);
+    CHECK_EQ(wide, 0);
+    kn_agg_source_counts(a, 18399, KN_FAM_V6, &src, &wide);
+    CHECK_EQ(src, 1);
+    uint8_t a2[4] = {198, 51, 100, 2};
+    struct kn_src_day *s = kn_agg_source(a, 18399, 4, a2);
+    CHECK_EQ(s->packets, 2);
+    CHECK_EQ(s->first_ns, t + 1);
+    CHECK_EQ(s->nports, 1);
+    CHECK_EQ(kn_src_pairs(s)[0], kn_pair(6, 3389));
+    CHECK_EQ(s->tags, 1u << KN_TAG_ZMAP);
+    uint8_t a5[4] = {203, 0, 113, 5};
+    s = kn_agg_source(a, 18399, 4, a5);
+    CHECK_EQ(s->packets, 2);
+    CHECK_EQ(s->nports, 0); /* backscatter does not add ports */
+    kn_agg_free(a);
+}
+
+/* Source A probes 99 distinct pairs (just below 100), source B 100 (at
+ * the threshold, split across UDP and TCP with repeats), source C 150. */
+static void feed_scanners(struct kn_agg *a, uint64_t t, unsigned part, unsigned parts)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < 99; k++, n++)
+        if (n % parts == part) {
+            struct kn_pkt p = tcp4("198.51.100.10", "192.0.2.1", 1000 + k, KN_TCP_SYN, t + n * NS);
+            add(a, &p);
+        }
+    for (unsigned k = 0; k < 130; k++, n++)
+        if (n % parts == part) {
+            struct kn_pkt p = tcp4("198.51.100.11", "192.0.2.2", 2000 + k % 50, KN_TCP_SYN, t + n * NS);
+            if (k >= 80) {
+                p.proto = KN_PROTO_UDP;
+                p.flags = KN_PKT_HAS_PORTS;
+                p.dport = (uint16_t)(2000 + k % 50); /* same numbers, other protocol */
+            }
+            add(a, &p);
+        }
+    for (unsigned k = 0; k < 150; k++, n++)
+        if (n % parts == part) {
+            struct kn_pkt p = tcp4("198.51.100.12", "192.0.2.3", 40000 + k, KN_TCP_SYN, t + n * NS);
+            add(a, &p);
+        }
+}
+
+static void test_wide_port_threshold(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    feed_scanners(a, (T0 + 10) * NS, 0, 1);
+    uint64_t src, wide;
+    kn_agg_source_counts(a, 18399, KN_FAM_V4, &src, &wide);
+    CHECK_EQ(src, 3);
+    CHECK_EQ(wide, 2);
+    uint8_t A[4] = {198, 51, 100, 10}, B[4] = {198, 51, 100, 11};
+    CHECK_EQ(kn_agg_source(a, 18399, 4, A)->nports, 99);
+    CHECK_EQ(kn_agg_source(a, 18399, 4, B)->nports, 100);
+    CHECK_EQ(kn_agg_source(a, 18399, 4, B)->packets, 130);
+    /* 50 TCP pairs (2000..2049) + 50 UDP pairs (2030..2049 and 2000..2029) */
+    kn_agg_free(a);
+
+    /* A backscatter-heavy source never becomes wide. */
+    a = kn_agg_new(3, &e);
+    for (unsigned k = 0; k < 10; k++) {
+        struct kn_pkt p = tcp4("203.0.113.1", "192.0.2.1", 100 + k, KN_TCP_RST, (T0 + 1) * NS);
+        add(a, &p);
+    }
+    kn_agg_source_counts(a, 18399, KN_FAM_V4, &src, &wide);
+    CHECK_EQ(wide, 0);
+    kn_agg_free(a);
+}
+
+static void test_merge_equals_one_pass(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    uint64_t t = (T0 + 86400 - 200) * NS; /* crosses midnight */
+    struct kn_agg *whole = kn_agg_new(100, &e);
+    feed_scanners(whole, t, 0, 1);
+    struct kn_agg *merged = kn_agg_new(100, &e);
+    for (unsigned part = 0; part < 3; part++) {
+        struct kn_agg *p = kn_agg_new(100, &e);
+        feed_scanners(p, t, part, 3);
+        CHECK_EQ(kn_agg_merge(merged, p, &e), 0);
+        kn_agg_free(p);
+    }
+    CHECK_EQ(kn_agg_n_days(whole), 2);
+    CHECK_EQ(kn_agg_n_days(merged), 2);
+    for (int32_t day = 18399; day <= 18400; day++) {
+        uint64_t s1, w1, s2, w2;
+        kn_agg_source_counts(whole, day, KN_FAM_V4, &s1, &w1);
+        kn_agg_source_counts(merged, day, KN_FAM_V4, &s2, &w2);
+        CHECK_EQ(s1, s2);
+        CHECK_EQ(w1, w2);
+    }
+    for (size_t i = 0; i < kn_agg_n_days(whole); i++) {
+        const struct kn_agg_day *a = kn_agg_day_at(whole, i), *b = NULL;
+        for (size_t j = 0; j < kn_agg_n_days(merged); j++)
+            if (kn_agg_day_at(merged, j)->day == a->day)
+                b = kn_agg_day_at(merged, j);
+        CHECK(b != NULL);
+        if (!b)
+            continue;
+        CHECK(!memcmp(&a->c, &b->c, sizeof a->c));
+        CHECK_EQ(a->ports.used, b->ports.used);
+        for (size_t k = 0; k < a->ports.cap; k++)
+            if (a->ports.slots[k].key != KN_U32MAP_EMPTY)
+                CHECK_EQ(kn_u32map_get(&b->ports, a->ports.slots[k].key), a->ports.slots[k].value);
+    }
+    CHECK_EQ(kn_agg_n_sources(whole), kn_agg_n_sources(merged));
+    for (size_t i = 0; i < kn_agg_n_sources(whole); i++) {
+        struct kn_src_day *s = kn_agg_source_at(whole, i);
+        struct kn_src_day *m = kn_agg_source(merged, s->day, s->family, s->addr);
+        CHECK_EQ(m->packets, s->packets);
+        CHECK_EQ(m->first_ns, s->first_ns);
+        CHECK_EQ(m->last_ns, s->last_ns);
+        CHECK_EQ(m->nports, s->nports);
+        if (s->nports < 100 && m->nports == s->nports)
+            CHECK(!memcmp(kn_src_pairs(m), kn_src_pairs(s), s->nports * 4));
+    }
+    kn_agg_free(whole);
+    kn_agg_free(merged);
+}
+
+static void test_many_sources_and_reset(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t k = 0; k < 50000; k++) {
+            struct kn_pkt p = tcp4("10.0.0.0", "192.0.2.1", 22, KN_TCP_SYN, (T0 + 5) * NS);
+            p.src4 = 0x0A000000u + k;
+            add(a, &p);
+            add(a, &p);
+        }
+        CHECK_EQ(kn_agg_n_sources(a), 50000);
+        uint8_t x[4] = {10, 0, 0x30, 0x39}; /* 10.0.48.57 = k 12345 */
+        CHECK_EQ(kn_agg_source(a, 18399, 4, x)->packets, 2);
+        CHECK(kn_agg_memory(a) < 50000 * 100 + (1u << 20));
+        kn_agg_reset(a);
+        CHECK_EQ(kn_agg_n_sources(a), 0);
+        CHECK_EQ(kn_agg_n_days(a), 0);
+    }
+    kn_agg_free(a);
+}
+
+int main(void)
+{
+    RUN(test_day_numbers);
+    RUN(test_tz_boundaries);
+    RUN(test_counters);
+    RUN(test_wide_port_threshold);
+    RUN(test_merge_equals_one_pass);
+    RUN(test_many_sources_and_reset);
+    TEST_MAIN_END();
+}
