@@ -2,12 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture/cmd_capture.h"
 #include "commands.h"
+#include "stats/cmd_stats.h"
 
 #define KENCHI_VERSION "0.1.0"
 
 /* The registry: one line per subcommand, in the order --help lists them. */
 static const struct kn_command commands[] = {
+    {"capture", "capture live packets (BPF filter, -w FILE) with ingest statistics", kn_cmd_capture},
+    {"stats", "ingest statistics of capture files (pcap/pcapng, .gz/.zst, -)", kn_cmd_stats},
     {0},
 };
 

@@ -97,7 +97,7 @@ int kn_cmd_stats(int argc, char **argv)
         } else if (opened) {
             kn_ingest_print(stdout, argv[i], &st);
             if (rc != 0)
-                printf("  %-28s %s\n", "error (counts above stop there)", err.msg);
+                printf("  %-28s %s\n", "read error", err.msg);
             fflush(stdout);
         }
     }
