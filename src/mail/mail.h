@@ -48,6 +48,7 @@ enum kn_file_type {
     KN_FT_JS = 18, KN_FT_VBS = 19, KN_FT_HTA = 20, KN_FT_RTF = 21,
     KN_FT_IMAGE = 22, KN_FT_OLE_OTHER = 23, KN_FT_EML = 24, KN_FT_ONENOTE = 25,
     KN_FT_CAB = 26, KN_FT_SCRIPT_OTHER = 27, KN_FT_ELF = 28, KN_FT_BINARY = 29,
+    KN_FT_PPTM = 30,   /* PowerPoint OOXML with macros */
     KN_FT__COUNT
 };
 
@@ -71,6 +72,10 @@ struct kn_attachment {
     struct kn_attachment *members;
     size_t n_members;
     char *error;             /* why analysis stopped short (bomb, too deep, corrupt), or NULL */
+    /* As an archive member: stored encrypted inside its parent archive
+     * (then type/hashes are known only if a password from the mail opened it). */
+    bool stored_encrypted;
+    enum kn_encryption stored_encryption;
 };
 
 struct kn_mail {
@@ -88,6 +93,9 @@ struct kn_mail {
     char *body_text;         /* decoded text (text/plain, or HTML stripped) for normalisation */
     struct kn_attachment *attachments; size_t n_attachments;
     bool was_forwarded;      /* analysed the message/rfc822 inside a forwarding report */
+    /* Added by the parser (fields below are appended, meanings above unchanged): */
+    char **domains; size_t n_domains;   /* lower-cased host names of urls, de-duplicated */
+    struct kn_mail_addr reported_by;    /* From of the forwarding report when was_forwarded, else "" */
     char **warnings; size_t n_warnings; /* parse problems met and recovered from */
 };
 

@@ -1,0 +1,244 @@
+/* `kenchi analyze --db PATH --sensor CIDR... [--tz ZONE] [--wide-ports N] FILE...`:
+ * the command layer over the pipeline: options, the stored config, one
+ * commit per file, a progress line on a terminal, and the messages. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/analyze.h"
+#include "analyze/pipeline.h"
+#include "report/numfmt.h"
+
+static const char usage_text[] =
+    "usage: kenchi analyze --db PATH --sensor CIDR [--sensor CIDR]... [--tz ZONE]\n"
+    "                      [--wide-ports N] FILE...\n"
+    "\n"
+    "Reads captures (pcap or pcapng, plain, gzip or zstd; \"-\" for standard input),\n"
+    "counts every packet to a sensor address into the figures of docs/metrics.md and\n"
+    "stores them in the SQLite database PATH, one transaction per file.\n"
+    "\n"
+    "  --db PATH         database (created when absent)\n"
+    "  --sensor CIDR     sensor prefix, IPv4 or IPv6, repeatable; host bits are cleared\n"
+    "  --tz ZONE         IANA time zone of the days (default UTC)\n"
+    "  --wide-ports N    distinct (protocol, port) pairs that make a wide-port source\n"
+    "                    (default 100)\n"
+    "\n"
+    "Sensors, zone and threshold are fixed when the database is created; later runs\n"
+    "may omit them, and a different value is an error (exit 2). A file whose frames\n"
+    "were already analysed (same content, whatever its name or compression) is\n"
+    "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage.\n";
+
+/* The running pipeline and source, for the signal handler. */
+static struct kn_pipeline *volatile sig_pipeline;
+static struct kn_source *volatile sig_source;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (sig_pipeline)
+        sig_pipeline->interrupted = 1;
+    if (sig_source)
+        kn_source_stop(sig_source);
+}
+
+struct progress {
+    const char *name;
+    struct timespec start, last;
+    bool shown;
+};
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void show_progress(void *ctx, const struct kn_ingest *ing, const struct kn_source_stats *ss)
+{
+    struct progress *pr = ctx;
+    if (seconds_since(&pr->last) < 0.5)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &pr->last);
+    double el = seconds_since(&pr->start);
+    char pk[32], rate[32];
+    kn_fmt_thousands(ing->packets, pk, sizeof pk);
+    kn_fmt_thousands((uint64_t)(el > 0 ? (double)ing->packets / el : 0), rate, sizeof rate);
+    if (ss->bytes_total)
+        fprintf(stderr, "\r%s: %s packets, %s packets/s, %.0f%%   ", pr->name, pk, rate,
+                100.0 * (double)ss->bytes_read / (double)ss->bytes_total);
+    else
+        fprintf(stderr, "\r%s: %s packets, %s packets/s   ", pr->name, pk, rate);
+    pr->shown = true;
+}
+
+static void print_summary(const char *name, const struct kn_run_result *r)
+{
+    const struct kn_ingest *g = &r->ingest;
+    char a[32], b[32], c[32];
+    kn_fmt_thousands(g->packets, a, sizeof a);
+    kn_fmt_thousands(g->accesses, b, sizeof b);
+    kn_fmt_thousands(g->not_sensor, c, sizeof c);
+    printf("%s: %s packets, %s accesses, %s not to a sensor", name, a, b, c);
+    static const char *const other[KN_OUT__COUNT] = {
+        [KN_OUT_NO_IP] = "without IP", [KN_OUT_TRUNC_LINK] = "truncated in the link layer",
+        [KN_OUT_TRUNC_IP] = "truncated in the IP header", [KN_OUT_BAD_IP] = "with a bad IP header",
+        [KN_OUT_UNKNOWN_LINK] = "of an unknown link type"};
+    for (int o = 1; o < KN_OUT__COUNT; o++)
+        if (g->outcome[o]) {
+            kn_fmt_thousands(g->outcome[o], a, sizeof a);
+            printf(", %s %s", a, other[o]);
+        }
+    if (r->status == KN_RUN_SKIPPED)
+        printf("; skipped: same content as already analysed '%s', not counted again\n",
+               r->skipped_as);
+    else
+        printf("; stored\n");
+}
+
+int kn_cmd_analyze(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},       {"sensor", required_argument, NULL, 's'},
+        {"tz", required_argument, NULL, 'z'},       {"wide-ports", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL;
+    /* Large: on the heap. Freed before every return below. */
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_config *cfg = calloc(1, sizeof *cfg);
+    int status = 2, c;
+    struct kn_err err;
+    struct kn_store *st = NULL;
+    struct kn_pipeline pl;
+    bool have_pl = false;
+    if (!req || !cfg) {
+        fprintf(stderr, "kenchi analyze: out of memory\n");
+        goto out;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 's': {
+            bool norm;
+            if (req->n_sensors == KN_MAX_SENSORS) {
+                fprintf(stderr, "kenchi analyze: at most %d --sensor prefixes\n", KN_MAX_SENSORS);
+                goto out;
+            }
+            if (kn_cidr_parse(optarg, &req->sensors[req->n_sensors], &norm, &err)) {
+                fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+                goto out;
+            }
+            if (norm) {
+                char t[64];
+                kn_cidr_format(&req->sensors[req->n_sensors], t, sizeof t);
+                fprintf(stderr, "kenchi analyze: note: %s has host bits set; using %s\n", optarg, t);
+            }
+            req->n_sensors++;
+            break;
+        }
+        case 'z':
+            req->tz = optarg;
+            break;
+        case 'w': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 131072 || optarg[0] == '-') {
+                fprintf(stderr, "kenchi analyze: --wide-ports wants a number from 1 to 131072\n");
+                goto out;
+            }
+            req->wide_ports = (uint32_t)n;
+            break;
+        }
+        case 'h':
+            fputs(usage_text, stdout);
+            status = 0;
+            goto out;
+        default:
+            fputs(usage_text, stderr);
+            goto out;
+        }
+    }
+    if (!db || optind >= argc) {
+        fprintf(stderr, "kenchi analyze: %s\n\n%s", !db ? "--db PATH is required" : "no FILE given",
+                usage_text);
+        goto out;
+    }
+    if (req->tz && kn_tz_select(req->tz, &err)) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        goto out;
+    }
+    int orc = kn_store_open(&st, db, req, true, cfg, &err);
+    if (orc) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        status = orc == KN_STORE_CONFLICT ? 2 : 1;
+        goto out;
+    }
+    status = 1;
+    if (kn_pipeline_init(&pl, cfg, st, &err)) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        goto out;
+    }
+    have_pl = true;
+    sig_pipeline = &pl;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    bool tty = isatty(STDERR_FILENO);
+    int failed = 0;
+    for (int i = optind; i < argc && !pl.interrupted; i++) {
+        const char *name = argv[i];
+        struct kn_source *src;
+        if (kn_source_open_file(&src, name, &err)) {
+            fprintf(stderr, "kenchi analyze: %s: %s\n", name, err.msg);
+            failed++;
+            continue;
+        }
+        sig_source = src;
+        struct progress pr = {.name = name};
+        clock_gettime(CLOCK_MONOTONIC, &pr.start);
+        pr.last = pr.start;
+        struct kn_run_result res;
+        int rc = kn_pipeline_run(&pl, src, name, &res, tty ? show_progress : NULL, &pr, &err);
+        sig_source = NULL;
+        kn_source_close(src);
+        if (pr.shown)
+            fprintf(stderr, "\r\033[K");
+        if (rc) {
+            fprintf(stderr, "kenchi analyze: %s: %s\n", name, err.msg);
+            failed++;
+            continue;
+        }
+        if (res.status == KN_RUN_INTERRUPTED) {
+            fprintf(stderr, "kenchi analyze: interrupted while reading %s: nothing of it was "
+                            "stored\n", name);
+            failed++;
+            break;
+        }
+        print_summary(name, &res);
+        if (res.ingest.read_error[0]) {
+            fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
+                            "stored): %s\n", name, (unsigned long long)res.ingest.packets,
+                    res.ingest.read_error);
+            failed++;
+        }
+    }
+    status = failed ? 1 : 0;
+out:
+    sig_pipeline = NULL;
+    if (have_pl)
+        kn_pipeline_free(&pl);
+    kn_store_close(st);
+    free(req);
+    free(cfg);
+    return status;
+}

@@ -1,0 +1,25 @@
+/* The identity of a capture: SHA-256 over the frames read (for each frame:
+ * link type, timestamp in ns, captured and wire lengths as little-endian
+ * integers, then the captured bytes). Hashing frames rather than file bytes
+ * makes a .gz or .zst copy, or a pcap re-written as pcapng with the same
+ * frames, the same capture, so it is not counted twice. Frames are staged
+ * in a buffer so the digest runs over large blocks, not per packet. */
+#ifndef KENCHI_ANALYZE_CONTENT_HASH_H
+#define KENCHI_ANALYZE_CONTENT_HASH_H
+
+#include <stdint.h>
+
+#include "capture/source.h"
+#include "util/err.h"
+
+struct kn_content_hash;
+
+/* NULL on failure (err says why). Free with kn_content_hash_free(). */
+struct kn_content_hash *kn_content_hash_new(struct kn_err *err);
+void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f);
+/* Writes the digest; the object may then be reused after _reset. 0 or -1. */
+int kn_content_hash_final(struct kn_content_hash *h, uint8_t out[32], struct kn_err *err);
+int kn_content_hash_reset(struct kn_content_hash *h, struct kn_err *err);
+void kn_content_hash_free(struct kn_content_hash *h);
+
+#endif

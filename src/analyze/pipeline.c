@@ -1,0 +1,111 @@
+/* The analysis pipeline; see pipeline.h. */
+#include "analyze/pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate/dayclock.h"
+#include "classify/classify.h"
+#include "decode/decode.h"
+
+int kn_pipeline_init(struct kn_pipeline *pl, const struct kn_config *cfg, struct kn_store *store,
+                     struct kn_err *err)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->store = store;
+    if (kn_tz_select(cfg->tz, err))
+        return -1;
+    if (kn_prefix_set_build(&pl->sensors, cfg->sensors, cfg->n_sensors, err))
+        return -1;
+    pl->agg = kn_agg_new(cfg->wide_ports, err);
+    pl->hash = kn_content_hash_new(err);
+    if (!pl->agg || !pl->hash) {
+        kn_pipeline_free(pl);
+        return -1;
+    }
+    return 0;
+}
+
+void kn_pipeline_free(struct kn_pipeline *pl)
+{
+    kn_prefix_set_free(&pl->sensors);
+    kn_agg_free(pl->agg);
+    kn_content_hash_free(pl->hash);
+    pl->agg = NULL;
+    pl->hash = NULL;
+}
+
+int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_run_result *res,
+                     kn_progress_fn progress, void *ctx, struct kn_err *err)
+{
+    memset(res, 0, sizeof *res);
+    struct kn_ingest *ing = &res->ingest;
+    kn_agg_reset(pl->agg);
+    if (kn_content_hash_reset(pl->hash, err))
+        return -1;
+    struct kn_frame f;
+    struct kn_pkt p;
+    struct kn_err rerr;
+    int rc;
+    uint64_t first = UINT64_MAX, last = 0;
+    while ((rc = kn_source_next(src, &f, &rerr)) == 1) {
+        kn_content_hash_add(pl->hash, &f);
+        kn_decode(f.linktype, f.data, f.caplen, f.wirelen, f.ts_ns, &p);
+        ing->packets++;
+        ing->outcome[p.outcome < KN_OUT__COUNT ? p.outcome : KN_OUT_BAD_IP]++;
+        for (uint32_t a = p.anomalies; a; a &= a - 1)
+            ing->anomalies[__builtin_ctz(a)]++;
+        if (f.ts_ns < first)
+            first = f.ts_ns;
+        if (f.ts_ns > last)
+            last = f.ts_ns;
+        if (p.outcome == KN_OUT_IP) {
+            if (kn_is_access(&pl->sensors, &p)) {
+                ing->accesses++;
+                if (kn_agg_add(pl->agg, &p, kn_classify(&p), err))
+                    return -1;
+            } else {
+                ing->not_sensor++;
+            }
+        }
+        if (progress && (ing->packets & 0xFFFF) == 0) {
+            struct kn_source_stats ss;
+            kn_source_get_stats(src, &ss);
+            progress(ctx, ing, &ss);
+        }
+    }
+    if (rc < 0)
+        snprintf(ing->read_error, sizeof ing->read_error, "%s", rerr.msg);
+    struct kn_source_stats ss;
+    kn_source_get_stats(src, &ss);
+    ing->live = ss.live;
+    ing->kernel_received = ss.kernel_received;
+    ing->kernel_dropped = ss.kernel_dropped;
+    ing->first_ns = ing->packets ? first : 0;
+    ing->last_ns = last;
+    if (progress)
+        progress(ctx, ing, &ss);
+    return kn_content_hash_final(pl->hash, res->hash, err);
+}
+
+int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *name,
+                    struct kn_run_result *res, kn_progress_fn progress, void *ctx,
+                    struct kn_err *err)
+{
+    if (kn_pipeline_read(pl, src, res, progress, ctx, err))
+        return -1;
+    if (pl->interrupted) {
+        res->status = KN_RUN_INTERRUPTED;
+        return 0;
+    }
+    if (!pl->store) {
+        res->status = KN_RUN_COMMITTED;
+        return 0;
+    }
+    bool skipped;
+    if (kn_store_commit_file(pl->store, res->hash, name, &res->ingest, pl->agg, &skipped,
+                             res->skipped_as, sizeof res->skipped_as, err))
+        return -1;
+    res->status = skipped ? KN_RUN_SKIPPED : KN_RUN_COMMITTED;
+    return 0;
+}

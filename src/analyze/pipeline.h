@@ -1,0 +1,64 @@
+/* The analysis pipeline: source -> decode -> classify -> aggregate ->
+ * store, one capture (or one batch of a live capture) at a time. Reused by
+ * `kenchi analyze`, and meant for live capture and a sensor daemon: open a
+ * source, kn_pipeline_run(), repeat. Per packet it decodes into a stack
+ * record, tests sensor membership, classifies and aggregates; nothing is
+ * allocated and SQLite is touched only once per file, at commit. */
+#ifndef KENCHI_ANALYZE_PIPELINE_H
+#define KENCHI_ANALYZE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aggregate/aggregate.h"
+#include "analyze/content_hash.h"
+#include "capture/source.h"
+#include "classify/prefix.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct kn_pipeline {
+    struct kn_prefix_set sensors;
+    struct kn_agg *agg;
+    struct kn_content_hash *hash;
+    struct kn_store *store;            /* borrowed */
+    volatile int interrupted;          /* set by a signal handler: do not commit */
+};
+
+/* Called about every 64Ki packets while reading (e.g. for a progress line). */
+typedef void (*kn_progress_fn)(void *ctx, const struct kn_ingest *ing,
+                               const struct kn_source_stats *stats);
+
+enum kn_run_status {
+    KN_RUN_COMMITTED = 0, /* counted and stored */
+    KN_RUN_SKIPPED = 1,   /* same content already stored: nothing written */
+    KN_RUN_INTERRUPTED = 2, /* stopped by a signal: nothing written */
+};
+
+struct kn_run_result {
+    enum kn_run_status status;
+    struct kn_ingest ingest;
+    uint8_t hash[32];
+    char skipped_as[256];          /* name of the stored file with the same content */
+};
+
+/* Sets up for the given config (time zone selected, sensor set built).
+ * store may be NULL to aggregate without storing. Free with kn_pipeline_free. */
+int kn_pipeline_init(struct kn_pipeline *pl, const struct kn_config *cfg, struct kn_store *store,
+                     struct kn_err *err);
+void kn_pipeline_free(struct kn_pipeline *pl);
+
+/* Reads src to its end and aggregates it (ingest statistics in *res,
+ * aggregate in pl->agg). A read error that ends the source early is kept in
+ * res->ingest.read_error: what was read before still counts. 0, or -1 on a
+ * failure that makes the counts unusable (out of memory). */
+int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_run_result *res,
+                     kn_progress_fn progress, void *ctx, struct kn_err *err);
+
+/* kn_pipeline_read + commit to the store under `name` (unless interrupted
+ * or already stored). 0 or -1. */
+int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *name,
+                    struct kn_run_result *res, kn_progress_fn progress, void *ctx,
+                    struct kn_err *err);
+
+#endif

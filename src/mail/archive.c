@@ -1,0 +1,267 @@
+/* Archive attachments (zip, rar, 7z, gzip/tar.gz, ISO 9660, cab) opened with
+ * libarchive from memory: every member in archive order with name, size,
+ * type and hashes when readable, encryption per member (ZipCrypto/AES for
+ * zip from the central directory, see zipdir.c), and password tries with
+ * the candidates found in the mail's text. Limits keep zip bombs and deep
+ * nesting harmless: each hit becomes an error text. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mail/internal.h"
+
+#define PASSWORD_CHECK_BYTES ((size_t)4 << 20) /* read this much to trust a password */
+
+static struct archive *open_mem(const uint8_t *p, size_t len, enum kn_file_type t, const char *pw)
+{
+    struct archive *ar = archive_read_new();
+    if (!ar)
+        return NULL;
+    switch (t) {
+    case KN_FT_ZIP: archive_read_support_format_zip(ar); break;
+    case KN_FT_RAR: archive_read_support_format_rar(ar); archive_read_support_format_rar5(ar); break;
+    case KN_FT_7Z: archive_read_support_format_7zip(ar); break;
+    case KN_FT_ISO: archive_read_support_format_iso9660(ar); break;
+    case KN_FT_CAB: archive_read_support_format_cab(ar); break;
+    default: /* gzip: a tar inside, or one raw file */
+        archive_read_support_filter_gzip(ar);
+        archive_read_support_format_tar(ar);
+        archive_read_support_format_raw(ar);
+        break;
+    }
+    if (pw)
+        archive_read_add_passphrase(ar, pw);
+    archive_read_open_memory(ar, p, len);
+    return ar;
+}
+
+/* Reads the current entry's data into b up to limit bytes.
+ * 0: complete; 1: limit reached (stopped); -1: read error. */
+static int read_entry(struct archive *ar, struct kn_buf *b, size_t limit)
+{
+    char tmp[65536];
+    for (;;) {
+        la_ssize_t r = archive_read_data(ar, tmp, sizeof tmp);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return 0;
+        if (b->len + (size_t)r > limit)
+            return 1;
+        kn_buf_add(b, tmp, (size_t)r);
+    }
+}
+
+/* The original name in a gzip header (FNAME), or NULL. Caller frees. */
+static char *gzip_name(const uint8_t *p, size_t len)
+{
+    if (len < 10 || !(p[3] & 8))
+        return NULL;
+    size_t off = 10;
+    if (p[3] & 4) {
+        if (len < 12)
+            return NULL;
+        off += 2 + (size_t)(p[10] | p[11] << 8);
+    }
+    if (off >= len)
+        return NULL;
+    const uint8_t *z = memchr(p + off, 0, len - off);
+    if (!z || z == p + off)
+        return NULL;
+    return kn_charset_to_utf8(NULL, p + off, (size_t)(z - (p + off)));
+}
+
+static char *entry_name(struct archive_entry *e)
+{
+    const char *u = archive_entry_pathname_utf8(e);
+    if (u)
+        return kn_xstrdup(u);
+    const char *raw = archive_entry_pathname(e);
+    return raw ? kn_charset_to_utf8(NULL, (const uint8_t *)raw, strlen(raw)) : kn_xstrdup("");
+}
+
+static void set_error(struct kn_attachment *a, const char *msg)
+{
+    if (!a->error)
+        a->error = kn_xstrdup(msg);
+}
+
+static void note_encrypted(struct kn_attachment *a, struct kn_attachment *m, enum kn_encryption enc)
+{
+    m->stored_encrypted = true;
+    m->stored_encryption = enc;
+    a->encrypted = true;
+    if (a->encryption == KN_ENC_NONE || enc == KN_ENC_AES)
+        a->encryption = enc;
+}
+
+/* Lists (and with a password, opens) the members. zm: zip central
+ * directory entries (for encryption kinds), may be NULL. */
+static void list_members(struct kn_attachment *a, const uint8_t *p, size_t len, const char *pw,
+                         struct kn_attach_ctx *ctx, int depth, const struct kn_zip_member *zm, size_t nzm)
+{
+    struct archive *ar = open_mem(p, len, a->type, pw);
+    if (!ar) {
+        set_error(a, "cannot allocate an archive reader");
+        return;
+    }
+    struct archive_entry *e;
+    size_t hint = 0;
+    int r;
+    while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        if (archive_entry_filetype(e) == AE_IFDIR)
+            continue;
+        if (a->n_members >= KN_ARC_MAX_MEMBERS) {
+            set_error(a, "too many members: listing stopped at the limit");
+            break;
+        }
+        struct kn_attachment *m = kn_xpush(&a->members, &a->n_members, sizeof *m);
+        m->name = entry_name(e);
+        if (a->type == KN_FT_GZIP && archive_format(ar) == ARCHIVE_FORMAT_RAW) {
+            char *g = gzip_name(p, len);
+            if (g) {
+                free(m->name);
+                m->name = g;
+            }
+        }
+        m->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ? (size_t)archive_entry_size(e) : 0;
+        enum kn_encryption enc = KN_ENC_NONE;
+        for (size_t k = 0; k < nzm; k++) { /* same order as the directory: start at the hint */
+            size_t i = (hint + k) % nzm;
+            if (!strcmp(zm[i].name, m->name)) {
+                enc = zm[i].enc;
+                hint = i + 1;
+                break;
+            }
+        }
+        bool encrypted = archive_entry_is_encrypted(e) || enc != KN_ENC_NONE;
+        if (encrypted) {
+            if (enc == KN_ENC_NONE)
+                enc = (a->type == KN_FT_ZIP) ? KN_ENC_ZIPCRYPTO : KN_ENC_AES; /* rar and 7z use AES */
+            note_encrypted(a, m, enc);
+            if (!pw) {
+                m->ssdeep = kn_xstrdup("");
+                continue;
+            }
+        }
+        size_t room = ctx->unpacked_total < KN_ARC_MAX_TOTAL ? KN_ARC_MAX_TOTAL - ctx->unpacked_total : 0;
+        size_t limit = room < KN_ARC_MAX_MEMBER ? room : KN_ARC_MAX_MEMBER;
+        struct kn_buf b = {0};
+        int rc = read_entry(ar, &b, limit);
+        ctx->unpacked_total += b.len;
+        if (rc == 0) {
+            kn_attach_analyse(m, (const uint8_t *)(b.data ? b.data : ""), b.len, ctx, depth + 1);
+        } else {
+            m->ssdeep = kn_xstrdup("");
+            if (rc == 1) {
+                m->error = kn_xstrdup("unpacked size over the limit (zip bomb?): not analysed");
+                set_error(a, "unpack limit reached (zip bomb?): some members not analysed");
+                if (b.len > m->size)
+                    m->size = b.len;
+            } else {
+                const char *why = archive_error_string(ar);
+                struct kn_buf msg = {0};
+                kn_buf_adds(&msg, "cannot unpack: ");
+                kn_buf_adds(&msg, why ? why : "unknown error");
+                m->error = kn_buf_take(&msg);
+            }
+        }
+        free(b.data);
+    }
+    if (r != ARCHIVE_EOF && r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        const char *why = archive_error_string(ar);
+        struct kn_buf msg = {0};
+        kn_buf_adds(&msg, a->n_members ? "archive damaged after some members: " : "cannot read archive: ");
+        kn_buf_adds(&msg, why ? why : "unknown error");
+        if (why && (strcasestr(why, "encrypt") || strcasestr(why, "passphrase"))) {
+            a->encrypted = true; /* e.g. 7z with encrypted headers: names unreadable */
+            if (a->encryption == KN_ENC_NONE)
+                a->encryption = a->type == KN_FT_ZIP ? KN_ENC_ZIPCRYPTO : KN_ENC_AES;
+        }
+        if (!a->error)
+            a->error = kn_buf_take(&msg);
+        else
+            free(msg.data);
+    }
+    archive_read_free(ar);
+}
+
+/* Does pw open the first encrypted member? Reads up to
+ * PASSWORD_CHECK_BYTES of it: a wrong ZipCrypto key passes the one-byte
+ * header check 1 time in 256 but then fails inflating or the CRC. */
+static bool try_password(const uint8_t *p, size_t len, enum kn_file_type t, const char *pw,
+                         struct kn_attach_ctx *ctx)
+{
+    struct archive *ar = open_mem(p, len, t, pw);
+    if (!ar)
+        return false;
+    struct archive_entry *e;
+    bool ok = false;
+    while (archive_read_next_header(ar, &e) == ARCHIVE_OK) {
+        if (!archive_entry_is_encrypted(e))
+            continue;
+        struct kn_buf b = {0};
+        int rc = read_entry(ar, &b, PASSWORD_CHECK_BYTES);
+        ctx->unpacked_total += b.len;
+        free(b.data);
+        ok = rc >= 0;
+        break;
+    }
+    archive_read_free(ar);
+    return ok;
+}
+
+static void free_members(struct kn_attachment *a)
+{
+    for (size_t i = 0; i < a->n_members; i++)
+        kn_attach_free(&a->members[i]);
+    free(a->members);
+    a->members = NULL;
+    a->n_members = 0;
+    free(a->error);
+    a->error = NULL;
+}
+
+void kn_archive_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
+                        struct kn_attach_ctx *ctx, int depth)
+{
+    a->is_archive = true;
+    struct kn_zip_member *zm = NULL;
+    long nzm = a->type == KN_FT_ZIP ? kn_zip_members(p, len, &zm, KN_ARC_MAX_MEMBERS) : -1;
+    size_t nz = nzm > 0 ? (size_t)nzm : 0;
+    list_members(a, p, len, NULL, ctx, depth, zm, nz);
+    if (a->n_members == 0 && nz > 0) {
+        /* libarchive could not read it; the central directory still names the members */
+        for (size_t i = 0; i < nz; i++) {
+            if (nz && zm[i].name[0] && zm[i].name[strlen(zm[i].name) - 1] == '/')
+                continue;
+            struct kn_attachment *m = kn_xpush(&a->members, &a->n_members, sizeof *m);
+            m->name = kn_xstrdup(zm[i].name);
+            m->size = (size_t)zm[i].usize;
+            m->ssdeep = kn_xstrdup("");
+            if (zm[i].enc != KN_ENC_NONE)
+                note_encrypted(a, m, zm[i].enc);
+        }
+    }
+    if (a->encrypted && a->n_members) {
+        for (size_t i = 0; i < ctx->n_passwords; i++) {
+            if (ctx->unpacked_total >= KN_ARC_MAX_TOTAL)
+                break;
+            if (!try_password(p, len, a->type, ctx->passwords[i], ctx))
+                continue;
+            enum kn_encryption enc = a->encryption;
+            free_members(a);
+            a->encrypted = false;
+            a->encryption = KN_ENC_NONE;
+            list_members(a, p, len, ctx->passwords[i], ctx, depth, zm, nz);
+            if (!a->encrypted) { /* keep what the first pass knew */
+                a->encrypted = true;
+                a->encryption = enc;
+            }
+            a->password = kn_xstrdup(ctx->passwords[i]);
+            break;
+        }
+    }
+    kn_zip_members_free(zm, nz);
+}

@@ -1,0 +1,86 @@
+/* One attachment (or archive member): size, hashes, fuzzy hash, content
+ * type, whether its name lies, and for archives their members. */
+#include <fuzzy.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "mail/internal.h"
+
+static void hex(const unsigned char *d, unsigned n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* MD5, SHA-1 and SHA-256 in one pass over the bytes, chunk by chunk so the
+ * data stays in cache for all three. */
+static void hashes(const uint8_t *p, size_t len, struct kn_attachment *a)
+{
+    EVP_MD_CTX *c[3] = {EVP_MD_CTX_new(), EVP_MD_CTX_new(), EVP_MD_CTX_new()};
+    const EVP_MD *md[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
+    char *out[3] = {a->md5, a->sha1, a->sha256};
+    bool ok = c[0] && c[1] && c[2];
+    for (int i = 0; ok && i < 3; i++)
+        ok = EVP_DigestInit_ex(c[i], md[i], NULL) == 1;
+    for (size_t off = 0; ok && off < len; off += 65536) {
+        size_t n = len - off < 65536 ? len - off : 65536;
+        for (int i = 0; i < 3; i++)
+            EVP_DigestUpdate(c[i], p + off, n);
+    }
+    for (int i = 0; i < 3; i++) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned dl = 0;
+        if (ok && EVP_DigestFinal_ex(c[i], d, &dl) == 1)
+            hex(d, dl, out[i]);
+        EVP_MD_CTX_free(c[i]);
+    }
+}
+
+static bool is_archive_type(enum kn_file_type t)
+{
+    return t == KN_FT_ZIP || t == KN_FT_RAR || t == KN_FT_7Z || t == KN_FT_GZIP ||
+           t == KN_FT_ISO || t == KN_FT_CAB;
+}
+
+void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
+                       struct kn_attach_ctx *ctx, int depth)
+{
+    if (!a->name)
+        a->name = kn_xstrdup("");
+    a->size = len;
+    hashes(p, len, a);
+    char fz[FUZZY_MAX_RESULT];
+    if (len <= KN_SSDEEP_MAX && len > 0 && fuzzy_hash_buf(p, (uint32_t)len, fz) == 0)
+        a->ssdeep = kn_xstrdup(fz);
+    else
+        a->ssdeep = kn_xstrdup("");
+    a->type = kn_file_type_detect(p, len);
+    a->name_lies = kn_file_name_lies(a->name, a->type);
+    if (is_archive_type(a->type)) {
+        if (depth >= KN_ARC_MAX_DEPTH) {
+            a->is_archive = true;
+            free(a->error);
+            a->error = kn_xstrdup("archive nested too deep: not opened");
+        } else {
+            kn_archive_analyse(a, p, len, ctx, depth);
+        }
+    }
+}
+
+void kn_attach_free(struct kn_attachment *a)
+{
+    if (!a)
+        return;
+    free(a->name);
+    free(a->ssdeep);
+    free(a->password);
+    free(a->error);
+    for (size_t i = 0; i < a->n_members; i++)
+        kn_attach_free(&a->members[i]);
+    free(a->members);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,107 @@
+/* The report: per-day figures of docs/metrics.md read back from the store,
+ * grouped into periods (day, month, half, year) with totals and means per
+ * day over the days that hold data, and optional per-port series. The
+ * formatters (table, JSON, CSV) all read the same struct kn_report. */
+#ifndef KENCHI_REPORT_REPORT_H
+#define KENCHI_REPORT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate/aggregate.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct sqlite3;
+
+#define KN_REPORT_MAX_SERIES 32
+
+struct kn_port_count {
+    uint32_t port;
+    uint64_t n;
+};
+
+/* One day's figures, by family where the contract sums families. */
+struct kn_report_day {
+    int32_t day;
+    uint64_t accesses[KN_FAM__COUNT], low[KN_FAM__COUNT], high[KN_FAM__COUNT];
+    uint64_t rdp[KN_FAM__COUNT], backscatter[KN_FAM__COUNT];
+    uint64_t sources[KN_FAM__COUNT], wide[KN_FAM__COUNT];
+    uint64_t mirai;                 /* IPv4 by definition */
+    uint64_t tags[KN_TAG__COUNT];
+    struct kn_port_count *mirai_ports; /* owned, sorted by port */
+    size_t n_mirai_ports;
+    uint64_t series[KN_REPORT_MAX_SERIES][2]; /* --port: accesses, probes */
+};
+
+struct kn_report_series {
+    unsigned proto, port;
+    char label[16]; /* "tcp/3389" */
+};
+
+enum kn_period_kind { KN_PERIOD_DAY, KN_PERIOD_MONTH, KN_PERIOD_HALF, KN_PERIOD_YEAR };
+
+struct kn_period {
+    char label[16];        /* "2020", "2020-H1", "2020-05", "2020-05-17" */
+    size_t first, n_days;  /* days[first .. first + n_days) */
+    uint64_t distinct_sources; /* distinct addresses over the whole period */
+    struct kn_report_day sum;  /* every count summed over its days */
+};
+
+struct kn_report {
+    struct kn_config cfg;
+    uint64_t sensors_v4;
+    struct kn_u128 sensors_v6;
+    struct kn_report_day *days;  /* owned, sorted by day */
+    size_t n_days;
+    struct kn_report_series series[KN_REPORT_MAX_SERIES];
+    size_t n_series;
+    enum kn_period_kind period_kind;
+    struct kn_period *periods;   /* owned */
+    size_t n_periods;
+    /* ingest statistics summed over the stored files */
+    uint64_t files, packets, accesses, not_sensor, outcome[KN_OUT__COUNT];
+};
+
+/* Parses "tcp/3389", "udp/53" into a series. 0 or -1 (err). */
+int kn_report_parse_port(const char *text, struct kn_report_series *s, struct kn_err *err);
+/* Parses "day", "month", "half", "year". 0 or -1. */
+int kn_report_parse_period(const char *text, enum kn_period_kind *kind);
+
+/* Loads days in [from, to] (day numbers; INT32_MIN/INT32_MAX for open ends)
+ * and builds the periods. r->cfg, r->series/n_series and r->period_kind must
+ * be set before. Free with kn_report_free(). 0 or -1. */
+int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_t to,
+                   struct kn_err *err);
+void kn_report_free(struct kn_report *r);
+
+/* Accessors used by every format: one definition of each figure. */
+static inline uint64_t kn_rd_accesses(const struct kn_report_day *d)
+{
+    return d->accesses[0] + d->accesses[1];
+}
+static inline uint64_t kn_rd_sources(const struct kn_report_day *d) { return d->sources[0] + d->sources[1]; }
+static inline uint64_t kn_rd_wide(const struct kn_report_day *d) { return d->wide[0] + d->wide[1]; }
+static inline uint64_t kn_rd_rdp(const struct kn_report_day *d) { return d->rdp[0] + d->rdp[1]; }
+static inline uint64_t kn_rd_backscatter(const struct kn_report_day *d)
+{
+    return d->backscatter[0] + d->backscatter[1];
+}
+
+/* count / sensor_addresses_v4; negative when there are no IPv4 sensors. */
+static inline double kn_rd_per_ip(const struct kn_report *r, double count)
+{
+    return r->sensors_v4 ? count / (double)r->sensors_v4 : -1.0;
+}
+
+/* Formatters: write the report to out. 0 or -1 (err). */
+int kn_report_json(const struct kn_report *r, FILE *out, struct kn_err *err);
+int kn_report_csv(const struct kn_report *r, FILE *out, struct kn_err *err);
+int kn_report_table(const struct kn_report *r, const char *db_name, FILE *out, struct kn_err *err);
+
+/* `kenchi report`. */
+int kn_cmd_report(int argc, char **argv);
+
+#endif

@@ -1,0 +1,362 @@
+/* Reading the report's figures back from the store (docs/schema.md) and
+ * grouping days into periods; see report.h. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+int kn_report_parse_port(const char *text, struct kn_report_series *s, struct kn_err *err)
+{
+    unsigned proto;
+    const char *num;
+    if (!strncmp(text, "tcp/", 4)) {
+        proto = KN_PROTO_TCP;
+        num = text + 4;
+    } else if (!strncmp(text, "udp/", 4)) {
+        proto = KN_PROTO_UDP;
+        num = text + 4;
+    } else {
+        kn_err_set(err, "--port '%s': expected tcp/PORT or udp/PORT", text);
+        return -1;
+    }
+    char *end;
+    unsigned long port = strtoul(num, &end, 10);
+    if (!*num || *end || num[0] == '-' || num[0] == '+' || port > 65535) {
+        kn_err_set(err, "--port '%s': the port must be a number 0-65535", text);
+        return -1;
+    }
+    s->proto = proto;
+    s->port = (unsigned)port;
+    snprintf(s->label, sizeof s->label, "%s/%lu", proto == KN_PROTO_TCP ? "tcp" : "udp", port);
+    return 0;
+}
+
+int kn_report_parse_period(const char *text, enum kn_period_kind *kind)
+{
+    static const char *const names[] = {"day", "month", "half", "year"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(text, names[i])) {
+            *kind = (enum kn_period_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int sql_fail(sqlite3 *db, sqlite3_stmt *st, struct kn_err *err)
+{
+    kn_err_set(err, "reading the database: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return -1;
+}
+
+static struct kn_report_day *find_day(struct kn_report *r, const unsigned char *text)
+{
+    int32_t day;
+    if (!text || kn_day_parse((const char *)text, &day))
+        return NULL;
+    size_t lo = 0, hi = r->n_days;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->days[mid].day < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n_days && r->days[lo].day == day ? &r->days[lo] : NULL;
+}
+
+/* Binds the date range to ?1 and ?2 as text. */
+static void bind_range(sqlite3_stmt *st, int32_t from, int32_t to)
+{
+    char a[16], b[16];
+    kn_day_format(from == INT32_MIN ? kn_day_from_civil(0, 1, 1) : from, a, sizeof a);
+    kn_day_format(to == INT32_MAX ? kn_day_from_civil(9999, 12, 31) : to, b, sizeof b);
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+}
+
+static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, family, accesses, low_port, high_port, mirai, rdp_3389,"
+                           " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap"
+                           " FROM day_family WHERE day BETWEEN ?1 AND ?2 ORDER BY day, family",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    bind_range(st, from, to);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int32_t day;
+        if (kn_day_parse((const char *)sqlite3_column_text(st, 0), &day))
+            continue; /* not written by kenchi; ignore rather than guess */
+        if (!r->n_days || r->days[r->n_days - 1].day != day) {
+            if (r->n_days == cap) {
+                cap = cap ? cap * 2 : 64;
+                /* Owned by r; freed by kn_report_free(). */
+                struct kn_report_day *d = realloc(r->days, cap * sizeof *d);
+                if (!d) {
+                    sqlite3_finalize(st);
+                    kn_err_set(err, "out of memory");
+                    return -1;
+                }
+                r->days = d;
+            }
+            memset(&r->days[r->n_days], 0, sizeof r->days[0]);
+            r->days[r->n_days++].day = day;
+        }
+        struct kn_report_day *d = &r->days[r->n_days - 1];
+        int f = sqlite3_column_int(st, 1) == 4 ? KN_FAM_V4 : KN_FAM_V6;
+        d->accesses[f] += (uint64_t)sqlite3_column_int64(st, 2);
+        d->low[f] += (uint64_t)sqlite3_column_int64(st, 3);
+        d->high[f] += (uint64_t)sqlite3_column_int64(st, 4);
+        d->mirai += (uint64_t)sqlite3_column_int64(st, 5);
+        d->rdp[f] += (uint64_t)sqlite3_column_int64(st, 6);
+        d->backscatter[f] += (uint64_t)sqlite3_column_int64(st, 7);
+        for (int t = 0; t < KN_TAG__COUNT; t++)
+            d->tags[t] += (uint64_t)sqlite3_column_int64(st, 8 + t);
+    }
+    if (rc != SQLITE_DONE)
+        return sql_fail(db, st, err);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int load_sources(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, family, COUNT(*), SUM(nports >= ?3) FROM source_day"
+                           " WHERE day BETWEEN ?1 AND ?2 GROUP BY day, family",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    bind_range(st, from, to);
+    sqlite3_bind_int64(st, 3, r->cfg.wide_ports);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
+        if (!d)
+            continue;
+        int f = sqlite3_column_int(st, 1) == 4 ? KN_FAM_V4 : KN_FAM_V6;
+        d->sources[f] = (uint64_t)sqlite3_column_int64(st, 2);
+        d->wide[f] = (uint64_t)sqlite3_column_int64(st, 3);
+    }
+    if (rc != SQLITE_DONE)
+        return sql_fail(db, st, err);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int add_port_count(struct kn_report_day *d, uint32_t port, uint64_t n)
+{
+    for (size_t i = 0; i < d->n_mirai_ports; i++)
+        if (d->mirai_ports[i].port == port) {
+            d->mirai_ports[i].n += n;
+            return 0;
+        }
+    /* Owned by the day; freed by kn_report_free(). */
+    struct kn_port_count *p = realloc(d->mirai_ports, (d->n_mirai_ports + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    d->mirai_ports = p;
+    size_t i = d->n_mirai_ports++;
+    while (i > 0 && p[i - 1].port > port) { /* keep sorted */
+        p[i] = p[i - 1];
+        i--;
+    }
+    p[i].port = port;
+    p[i].n = n;
+    return 0;
+}
+
+static int load_ports(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, port, mirai FROM day_port WHERE day BETWEEN ?1 AND ?2"
+                           " AND family = 4 AND proto = 6 AND mirai > 0 ORDER BY day, port",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    bind_range(st, from, to);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
+        if (d && add_port_count(d, (uint32_t)sqlite3_column_int(st, 1),
+                                (uint64_t)sqlite3_column_int64(st, 2))) {
+            sqlite3_finalize(st);
+            kn_err_set(err, "out of memory");
+            return -1;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        return sql_fail(db, st, err);
+    sqlite3_finalize(st);
+    if (!r->n_series)
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, SUM(accesses), SUM(probes) FROM day_port"
+                           " WHERE day BETWEEN ?1 AND ?2 AND proto = ?3 AND port = ?4 GROUP BY day",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    for (size_t s = 0; s < r->n_series; s++) {
+        sqlite3_reset(st);
+        bind_range(st, from, to);
+        sqlite3_bind_int(st, 3, (int)r->series[s].proto);
+        sqlite3_bind_int(st, 4, (int)r->series[s].port);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
+            if (d) {
+                d->series[s][0] = (uint64_t)sqlite3_column_int64(st, 1);
+                d->series[s][1] = (uint64_t)sqlite3_column_int64(st, 2);
+            }
+        }
+        if (rc != SQLITE_DONE)
+            return sql_fail(db, st, err);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int load_ingest(struct kn_report *r, sqlite3 *db, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COUNT(*), TOTAL(packets), TOTAL(accesses), TOTAL(not_sensor),"
+                           " TOTAL(no_ip), TOTAL(trunc_link), TOTAL(trunc_ip), TOTAL(bad_ip),"
+                           " TOTAL(unknown_link) FROM files",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return sql_fail(db, st, err);
+    r->files = (uint64_t)sqlite3_column_int64(st, 0);
+    r->packets = (uint64_t)sqlite3_column_int64(st, 1);
+    r->accesses = (uint64_t)sqlite3_column_int64(st, 2);
+    r->not_sensor = (uint64_t)sqlite3_column_int64(st, 3);
+    for (int o = 1; o < KN_OUT__COUNT; o++)
+        r->outcome[o] = (uint64_t)sqlite3_column_int64(st, 3 + o);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static void period_label(enum kn_period_kind k, int32_t day, char *buf, size_t size)
+{
+    int64_t y;
+    unsigned m, d;
+    kn_day_to_civil(day, &y, &m, &d);
+    switch (k) {
+    case KN_PERIOD_DAY:
+        kn_day_format(day, buf, size);
+        break;
+    case KN_PERIOD_MONTH:
+        snprintf(buf, size, "%04lld-%02u", (long long)y, m);
+        break;
+    case KN_PERIOD_HALF:
+        snprintf(buf, size, "%04lld-H%u", (long long)y, m <= 6 ? 1u : 2u);
+        break;
+    case KN_PERIOD_YEAR:
+        snprintf(buf, size, "%04lld", (long long)y);
+        break;
+    }
+}
+
+static int add_day(struct kn_report_day *a, const struct kn_report_day *b, size_t n_series)
+{
+    for (int f = 0; f < KN_FAM__COUNT; f++) {
+        a->accesses[f] += b->accesses[f];
+        a->low[f] += b->low[f];
+        a->high[f] += b->high[f];
+        a->rdp[f] += b->rdp[f];
+        a->backscatter[f] += b->backscatter[f];
+        a->sources[f] += b->sources[f];
+        a->wide[f] += b->wide[f];
+    }
+    a->mirai += b->mirai;
+    for (int t = 0; t < KN_TAG__COUNT; t++)
+        a->tags[t] += b->tags[t];
+    for (size_t s = 0; s < n_series; s++) {
+        a->series[s][0] += b->series[s][0];
+        a->series[s][1] += b->series[s][1];
+    }
+    for (size_t i = 0; i < b->n_mirai_ports; i++)
+        if (add_port_count(a, b->mirai_ports[i].port, b->mirai_ports[i].n))
+            return -1;
+    return 0;
+}
+
+static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT addr) FROM source_day WHERE day BETWEEN ?1 AND ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    for (size_t i = 0; i < r->n_days;) {
+        char label[16], next[16];
+        period_label(r->period_kind, r->days[i].day, label, sizeof label);
+        size_t j = i + 1;
+        for (; j < r->n_days; j++) {
+            period_label(r->period_kind, r->days[j].day, next, sizeof next);
+            if (strcmp(label, next))
+                break;
+        }
+        /* Owned by r; freed by kn_report_free(). */
+        struct kn_period *p = realloc(r->periods, (r->n_periods + 1) * sizeof *p);
+        if (!p)
+            goto oom;
+        r->periods = p;
+        p = &r->periods[r->n_periods++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->label, sizeof p->label, "%s", label);
+        p->first = i;
+        p->n_days = j - i;
+        for (size_t k = i; k < j; k++)
+            if (add_day(&p->sum, &r->days[k], r->n_series))
+                goto oom;
+        sqlite3_reset(st);
+        bind_range(st, r->days[i].day, r->days[j - 1].day);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            return sql_fail(db, st, err);
+        p->distinct_sources = (uint64_t)sqlite3_column_int64(st, 0);
+        i = j;
+    }
+    sqlite3_finalize(st);
+    return 0;
+oom:
+    sqlite3_finalize(st);
+    kn_err_set(err, "out of memory");
+    return -1;
+}
+
+int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_t to,
+                   struct kn_err *err)
+{
+    struct kn_prefix_set set;
+    if (kn_prefix_set_build(&set, r->cfg.sensors, r->cfg.n_sensors, err))
+        return -1;
+    r->sensors_v4 = set.size_v4;
+    r->sensors_v6 = set.size_v6;
+    kn_prefix_set_free(&set);
+    /* One read transaction: every figure from the same snapshot, even while
+     * an analysis commits. */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    int rc = load_days(r, db, from, to, err) || load_sources(r, db, from, to, err) ||
+             load_ports(r, db, from, to, err) || load_ingest(r, db, err) ||
+             build_periods(r, db, err) ? -1 : 0;
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+void kn_report_free(struct kn_report *r)
+{
+    for (size_t i = 0; i < r->n_days; i++)
+        free(r->days[i].mirai_ports);
+    free(r->days);
+    for (size_t i = 0; i < r->n_periods; i++)
+        free(r->periods[i].sum.mirai_ports);
+    free(r->periods);
+    r->days = NULL;
+    r->periods = NULL;
+    r->n_days = r->n_periods = 0;
+}

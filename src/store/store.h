@@ -1,0 +1,87 @@
+/* The SQLite store of the telescope figures (schema: docs/schema.md).
+ *
+ * One database holds one observation setup: its sensor prefixes, time zone
+ * and wide-port threshold are written when it is created and checked on
+ * every later open. Each capture file is committed in ONE transaction
+ * together with its row in `files`, so a process killed at any moment
+ * leaves the database as it was before that file; a file whose content
+ * hash is already in `files` is not counted again. WAL mode, so reports
+ * can read while an analysis writes. Schema versions are migrated in
+ * place (PRAGMA user_version), never silently recreated. */
+#ifndef KENCHI_STORE_STORE_H
+#define KENCHI_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate/aggregate.h"
+#include "classify/prefix.h"
+#include "decode/pkt.h"
+#include "util/err.h"
+
+#define KN_SCHEMA_VERSION 1
+#define KN_MAX_SENSORS 256
+
+/* The observation setup. */
+struct kn_config {
+    struct kn_cidr sensors[KN_MAX_SENSORS];
+    size_t n_sensors;
+    char tz[64];          /* IANA name */
+    uint32_t wide_ports;  /* >= 1 */
+    char created[32];     /* ISO 8601 UTC, set when the database is created */
+};
+
+/* What the caller asked for: unset fields are taken from the database. */
+struct kn_config_request {
+    struct kn_cidr sensors[KN_MAX_SENSORS];
+    size_t n_sensors;     /* 0: not given */
+    const char *tz;       /* NULL: not given */
+    uint32_t wide_ports;  /* 0: not given */
+};
+
+/* Ingest statistics of one file or run (docs/metrics.md): every packet is
+ * in exactly one of accesses, not_sensor and outcome[KN_OUT_NO_IP ..]. */
+struct kn_ingest {
+    uint64_t packets;
+    uint64_t accesses;
+    uint64_t not_sensor;
+    uint64_t outcome[KN_OUT__COUNT]; /* outcome[KN_OUT_IP] = accesses + not_sensor */
+    uint64_t anomalies[32];          /* packets with anomaly bit i (decoder's enum) */
+    bool live;
+    uint64_t kernel_received, kernel_dropped;
+    uint64_t first_ns, last_ns;      /* capture times of the packets read (0 when none) */
+    char read_error[512];            /* the error that ended the file early, "" if none */
+};
+
+struct kn_store;
+
+/* Return codes beside 0 and -1. */
+#define KN_STORE_CONFLICT (-2) /* the request contradicts the stored config */
+
+/* Opens (creating when `create` and absent) the database at path, checks
+ * or writes the config, and fills *cfg with the effective config. With
+ * req == NULL the database is opened read-only (reports): it must exist
+ * and have the current schema. Returns
+ * 0, -1 (error) or KN_STORE_CONFLICT; err says why. *out is owned by the
+ * caller: kn_store_close(). */
+int kn_store_open(struct kn_store **out, const char *path, const struct kn_config_request *req,
+                  bool create, struct kn_config *cfg, struct kn_err *err);
+void kn_store_close(struct kn_store *st);
+
+/* Commits one file: its aggregate (merged with what the database already
+ * holds) and its row in `files`, in one transaction. If a file with the
+ * same content hash is already stored, nothing is written and *skipped is
+ * set together with the earlier file's name in skipped_as. The aggregate's
+ * source records are merged in place (they are consumed). 0 or -1. */
+int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char *name,
+                         const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
+                         char *skipped_as, size_t skipped_as_size, struct kn_err *err);
+
+/* Is a file with this content hash stored? 1 yes, 0 no, -1 error. */
+int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err);
+
+/* The open handle, for read-only queries by report (sqlite3 *). */
+struct sqlite3 *kn_store_db(struct kn_store *st);
+
+#endif

@@ -1,0 +1,324 @@
+/* Committing one file's aggregate to the SQLite store in one transaction;
+ * see store.h. Counters are added with upserts; source-day records are
+ * merged with what is stored (min/max, sums, port-set union capped at the
+ * wide-port threshold), which is what makes split files add up exactly. */
+#include <arpa/inet.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "store/store_internal.h"
+
+#define N_STMTS 7
+enum { S_DAY, S_PORT, S_TAGPORT, S_SRC_GET, S_SRC_PUT, S_FILE, S_ANOM };
+
+static const char *const stmt_sql[N_STMTS] = {
+    [S_DAY] = "INSERT INTO day_family (day, family, accesses, low_port, high_port, mirai,"
+              " rdp_3389, backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+              " ON CONFLICT (day, family) DO UPDATE SET accesses = accesses + ?3,"
+              " low_port = low_port + ?4, high_port = high_port + ?5, mirai = mirai + ?6,"
+              " rdp_3389 = rdp_3389 + ?7, backscatter = backscatter + ?8,"
+              " tag_mirai = tag_mirai + ?9, tag_zmap = tag_zmap + ?10,"
+              " tag_masscan = tag_masscan + ?11, tag_nmap = tag_nmap + ?12",
+    [S_PORT] = "INSERT INTO day_port (day, family, proto, port, accesses, probes, mirai)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+               " ON CONFLICT (day, family, proto, port) DO UPDATE SET"
+               " accesses = accesses + ?5, probes = probes + ?6, mirai = mirai + ?7",
+    [S_TAGPORT] = "INSERT INTO day_tag_port (day, tag, proto, port, probes) VALUES (?1, ?2, ?3, ?4, ?5)"
+                  " ON CONFLICT (day, tag, proto, port) DO UPDATE SET probes = probes + ?5",
+    [S_SRC_GET] = "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
+                  " WHERE day = ?1 AND addr = ?2",
+    [S_SRC_PUT] = "INSERT OR REPLACE INTO source_day (day, addr, family, first_ns, last_ns,"
+                  " packets, nports, ports, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_FILE] = "INSERT INTO files (hash, name, packets, accesses, not_sensor, no_ip, trunc_link,"
+               " trunc_ip, bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns,"
+               " last_ns, read_error, analysed_at)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [S_ANOM] = "INSERT INTO file_anomalies (file_id, anomaly, packets) VALUES (?1, ?2, ?3)",
+};
+
+static void hex(const uint8_t hash[32], char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = digits[hash[i] >> 4];
+        out[2 * i + 1] = digits[hash[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* SQLite integers are signed 64-bit: counters and ns times fit until 2262. */
+static void bind_u64(sqlite3_stmt *s, int i, uint64_t v) { sqlite3_bind_int64(s, i, (sqlite3_int64)v); }
+
+static int step_done(sqlite3 *db, sqlite3_stmt *s, struct kn_err *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err)
+{
+    char h[65];
+    hex(hash, h);
+    sqlite3_stmt *s;
+    if (kn_sql_prepare(st->db, &s, "SELECT 1 FROM files WHERE hash = ?", err))
+        return -1;
+    sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, struct kn_err *err)
+{
+    for (size_t i = 0; i < kn_agg_n_days(agg); i++) {
+        const struct kn_agg_day *d = kn_agg_day_at(agg, i);
+        char day[16];
+        kn_day_format(d->day, day, sizeof day);
+        for (unsigned f = 0; f < KN_FAM__COUNT; f++) {
+            const struct kn_day_counts *c = &d->c[f];
+            if (!c->accesses)
+                continue;
+            sqlite3_stmt *q = s[S_DAY];
+            sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(q, 2, f == KN_FAM_V4 ? 4 : 6);
+            uint64_t v[] = {c->accesses, c->low_port, c->high_port, c->mirai, c->rdp_3389,
+                            c->backscatter, c->tags[KN_TAG_MIRAI], c->tags[KN_TAG_ZMAP],
+                            c->tags[KN_TAG_MASSCAN], c->tags[KN_TAG_NMAP]};
+            for (int k = 0; k < 10; k++)
+                bind_u64(q, 3 + k, v[k]);
+            if (step_done(db, q, err))
+                return -1;
+        }
+        /* Per-port rows: ACCESS/NOPORT carry the access count, PROBE and
+         * MIRAI go into the same row's other columns, tags to day_tag_port. */
+        for (size_t j = 0; j < d->ports.cap; j++) {
+            uint32_t key = d->ports.slots[j].key;
+            if (key == KN_U32MAP_EMPTY)
+                continue;
+            unsigned fam = kn_port_key_fam(key), kind = kn_port_key_kind(key);
+            unsigned proto = kn_port_key_proto(key), port = kn_port_key_port(key);
+            uint64_t n = d->ports.slots[j].value;
+            if (kind >= KN_PK_TAG0) {
+                sqlite3_stmt *q = s[S_TAGPORT];
+                sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(q, 2, kn_tag_names[kind - KN_PK_TAG0], -1, SQLITE_STATIC);
+                sqlite3_bind_int(q, 3, (int)proto);
+                sqlite3_bind_int(q, 4, (int)port);
+                bind_u64(q, 5, n);
+                if (step_done(db, q, err))
+                    return -1;
+                continue;
+            }
+            sqlite3_stmt *q = s[S_PORT];
+            sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(q, 2, fam == KN_FAM_V4 ? 4 : 6);
+            sqlite3_bind_int(q, 3, (int)proto);
+            sqlite3_bind_int(q, 4, kind == KN_PK_NOPORT ? -1 : (int)port);
+            bind_u64(q, 5, kind == KN_PK_ACCESS || kind == KN_PK_NOPORT ? n : 0);
+            bind_u64(q, 6, kind == KN_PK_PROBE ? n : 0);
+            bind_u64(q, 7, kind == KN_PK_MIRAI ? n : 0);
+            if (step_done(db, q, err))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Port sets on disk: sorted 4-byte big-endian (proto << 16 | port) values. */
+static int put_sources(sqlite3 *db, sqlite3_stmt **s, struct kn_agg *agg, uint32_t wide,
+                       struct kn_err *err)
+{
+    uint8_t *blob = NULL;
+    size_t blob_cap = 0;
+    int rc = -1;
+    for (size_t i = 0; i < kn_agg_n_sources(agg); i++) {
+        struct kn_src_day *r = kn_agg_source_at(agg, i);
+        char day[16], addr[INET6_ADDRSTRLEN];
+        kn_day_format(r->day, day, sizeof day);
+        inet_ntop(r->family == 4 ? AF_INET : AF_INET6, r->addr, addr, sizeof addr);
+
+        sqlite3_stmt *g = s[S_SRC_GET];
+        sqlite3_bind_text(g, 1, day, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(g, 2, addr, -1, SQLITE_TRANSIENT);
+        int step = sqlite3_step(g);
+        if (step == SQLITE_ROW) {
+            struct kn_src_day old;
+            memset(&old, 0, sizeof old);
+            old.first_ns = (uint64_t)sqlite3_column_int64(g, 0);
+            old.last_ns = (uint64_t)sqlite3_column_int64(g, 1);
+            old.packets = (uint64_t)sqlite3_column_int64(g, 2);
+            uint32_t nports = (uint32_t)sqlite3_column_int64(g, 3);
+            const uint8_t *b = sqlite3_column_blob(g, 4);
+            int blen = sqlite3_column_bytes(g, 4);
+            old.tags = (uint8_t)sqlite3_column_int(g, 5);
+            /* Merge the stored record into the in-memory one. */
+            if (kn_src_merge(r, &old, wide))
+                goto oom;
+            if (nports >= wide) {
+                kn_src_free_set(r);
+                r->nports = wide;
+            } else {
+                for (int k = 0; b && k + 4 <= blen && r->nports < wide; k += 4) {
+                    uint32_t pair = (uint32_t)b[k] << 24 | (uint32_t)b[k + 1] << 16 |
+                                    (uint32_t)b[k + 2] << 8 | b[k + 3];
+                    if (kn_src_add_pair(r, pair, wide))
+                        goto oom;
+                }
+            }
+        } else if (step != SQLITE_DONE) {
+            kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+            sqlite3_reset(g);
+            goto out;
+        }
+        sqlite3_reset(g);
+
+        sqlite3_stmt *p = s[S_SRC_PUT];
+        sqlite3_bind_text(p, 1, day, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(p, 2, addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(p, 3, r->family);
+        bind_u64(p, 4, r->first_ns);
+        bind_u64(p, 5, r->last_ns);
+        bind_u64(p, 6, r->packets);
+        sqlite3_bind_int64(p, 7, r->nports);
+        if (r->nports >= wide) {
+            sqlite3_bind_null(p, 8); /* saturated: the exact set is not kept */
+        } else {
+            size_t need = (size_t)r->nports * 4;
+            if (need > blob_cap) {
+                /* Scratch buffer, freed at the end of this function. */
+                uint8_t *nb = realloc(blob, need);
+                if (!nb)
+                    goto oom;
+                blob = nb;
+                blob_cap = need;
+            }
+            const uint32_t *v = kn_src_pairs(r);
+            for (uint32_t k = 0; k < r->nports; k++) {
+                blob[4 * k] = (uint8_t)(v[k] >> 24);
+                blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
+                blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
+                blob[4 * k + 3] = (uint8_t)v[k];
+            }
+            sqlite3_bind_blob(p, 8, blob ? (const void *)blob : "", (int)need, SQLITE_TRANSIENT);
+        }
+        sqlite3_bind_int(p, 9, r->tags);
+        if (step_done(db, p, err))
+            goto out;
+    }
+    rc = 0;
+    goto out;
+oom:
+    kn_err_set(err, "out of memory merging source records");
+out:
+    free(blob);
+    return rc;
+}
+
+static int put_file(sqlite3 *db, sqlite3_stmt **s, const char *h, const char *name,
+                    const struct kn_ingest *ing, struct kn_err *err)
+{
+    sqlite3_stmt *q = s[S_FILE];
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sqlite3_bind_text(q, 1, h, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_TRANSIENT);
+    uint64_t v[] = {ing->packets, ing->accesses, ing->not_sensor, ing->outcome[KN_OUT_NO_IP],
+                    ing->outcome[KN_OUT_TRUNC_LINK], ing->outcome[KN_OUT_TRUNC_IP],
+                    ing->outcome[KN_OUT_BAD_IP], ing->outcome[KN_OUT_UNKNOWN_LINK]};
+    for (int k = 0; k < 8; k++)
+        bind_u64(q, 3 + k, v[k]);
+    if (ing->live) {
+        bind_u64(q, 11, ing->kernel_received);
+        bind_u64(q, 12, ing->kernel_dropped);
+    } else {
+        sqlite3_bind_null(q, 11);
+        sqlite3_bind_null(q, 12);
+    }
+    if (ing->packets) {
+        bind_u64(q, 13, ing->first_ns);
+        bind_u64(q, 14, ing->last_ns);
+    } else {
+        sqlite3_bind_null(q, 13);
+        sqlite3_bind_null(q, 14);
+    }
+    if (ing->read_error[0])
+        sqlite3_bind_text(q, 15, ing->read_error, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, 15);
+    sqlite3_bind_text(q, 16, now, -1, SQLITE_TRANSIENT);
+    if (step_done(db, q, err))
+        return -1;
+    sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+    for (int a = 0; a < 32; a++) {
+        if (!ing->anomalies[a])
+            continue;
+        sqlite3_stmt *an = s[S_ANOM];
+        sqlite3_bind_int64(an, 1, id);
+        sqlite3_bind_int(an, 2, a);
+        bind_u64(an, 3, ing->anomalies[a]);
+        if (step_done(db, an, err))
+            return -1;
+    }
+    return 0;
+}
+
+int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char *name,
+                         const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
+                         char *skipped_as, size_t skipped_as_size, struct kn_err *err)
+{
+    *skipped = false;
+    char h[65];
+    hex(hash, h);
+    sqlite3_stmt *s[N_STMTS] = {0};
+    int rc = -1;
+    /* IMMEDIATE: the duplicate check and the writes are one atomic step, so
+     * two concurrent runs on the same file cannot both count it. */
+    if (kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
+        return -1;
+    sqlite3_stmt *dup;
+    if (kn_sql_prepare(st->db, &dup, "SELECT name FROM files WHERE hash = ?", err))
+        goto rollback;
+    sqlite3_bind_text(dup, 1, h, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(dup) == SQLITE_ROW) {
+        *skipped = true;
+        snprintf(skipped_as, skipped_as_size, "%s", (const char *)sqlite3_column_text(dup, 0));
+        sqlite3_finalize(dup);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return 0;
+    }
+    sqlite3_finalize(dup);
+    for (int i = 0; i < N_STMTS; i++)
+        if (kn_sql_prepare(st->db, &s[i], stmt_sql[i], err))
+            goto rollback;
+    if (put_days(st->db, s, agg, err) || put_sources(st->db, s, agg, st->wide_ports, err) ||
+        put_file(st->db, s, h, name, ing, err))
+        goto rollback;
+    if (kn_sql_exec(st->db, "COMMIT", err))
+        goto rollback;
+    rc = 0;
+    goto out;
+rollback:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    kn_err_prefix(err, "storing %s", name);
+out:
+    for (int i = 0; i < N_STMTS; i++)
+        sqlite3_finalize(s[i]);
+    return rc;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Compares `kenchi report --format json` with a generator's TRUTH.json:
+every contract field of every day, exactly (per-IP figures to a relative
+1e-9). Prints one line per difference and exits 1 when there is any.
+
+usage: compare_truth.py TRUTH.json REPORT.json"""
+import json
+import sys
+
+COUNTS = ["accesses", "accesses_v4", "accesses_v6", "sources", "wide_port_sources",
+          "mirai", "rdp_3389", "backscatter"]
+PER_IP = ["accesses_per_ip", "low_port_per_ip", "high_port_per_ip", "mirai_per_ip",
+          "rdp_3389_per_ip"]
+TAGS = ["mirai", "zmap", "masscan", "nmap"]
+
+
+def as_int(v):
+    """sensor_addresses_v6 may be a number or a decimal string."""
+    if isinstance(v, str) and v.isdigit():
+        return int(v)
+    return v
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return False
+    return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+
+
+def compare(truth, report):
+    diffs = []
+    tdays = {d["date"]: d for d in truth["days"]}
+    rdays = {d.get("date"): d for d in report.get("days", [])}
+    if sorted(tdays) != sorted(rdays):
+        diffs.append("dates: report %s, truth %s" % (sorted(rdays), sorted(tdays)))
+    dates = [d.get("date") for d in report.get("days", [])]
+    if dates != sorted(dates):
+        diffs.append("report days are not sorted by date: %s" % dates)
+    for date in sorted(set(tdays) & set(rdays)):
+        t, r = tdays[date], rdays[date]
+
+        def diff(field, got, want):
+            diffs.append("%s %s: report %r, truth %r" % (date, field, got, want))
+
+        for f in ["sensor_addresses_v4", "sensor_addresses_v6"] + COUNTS:
+            if f not in r:
+                diff(f, "(missing)", t[f])
+            elif as_int(r[f]) != as_int(t[f]) or isinstance(r[f], bool):
+                diff(f, r[f], t[f])
+        # a number up to 2^53, a decimal string above: the type is part of the contract
+        if "sensor_addresses_v6" in r and \
+                isinstance(r["sensor_addresses_v6"], str) != isinstance(t["sensor_addresses_v6"], str):
+            diff("sensor_addresses_v6 (type)", r["sensor_addresses_v6"], t["sensor_addresses_v6"])
+        for f in PER_IP:
+            if f not in r or not close(r[f], t[f]):
+                diff(f, r.get(f, "(missing)"), t[f])
+        rb = {str(k): v for k, v in (r.get("mirai_by_port") or {}).items() if v != 0}
+        if rb != t["mirai_by_port"]:
+            keys = sorted(set(rb) | set(t["mirai_by_port"]), key=int)
+            bad = ["%s: %s vs %s" % (k, rb.get(k), t["mirai_by_port"].get(k)) for k in keys
+                   if rb.get(k) != t["mirai_by_port"].get(k)]
+            diff("mirai_by_port (report vs truth)", "; ".join(bad[:10]), "")
+        rt = r.get("tags") or {}
+        for tag in TAGS:
+            if rt.get(tag) != t["tags"][tag]:
+                diff("tags." + tag, rt.get(tag, "(missing)"), t["tags"][tag])
+    return diffs
+
+
+def main():
+    truth = json.load(open(sys.argv[1]))
+    report = json.load(open(sys.argv[2]))
+    diffs = compare(truth, report)
+    for d in diffs[:40]:
+        print(d)
+    if len(diffs) > 40:
+        print("... %d differences in all" % len(diffs))
+    sys.exit(1 if diffs else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+/* report: number formatting, --port and --period parsing, and the period
+ * grouping (labels, day counts, sums) over a database built through the
+ * store, with expected values worked out by hand in the comments. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "report/numfmt.h"
+#include "report/report.h"
+
+static void test_numfmt(void)
+{
+    char b[32];
+    kn_fmt_thousands(0, b, sizeof b);
+    CHECK_STR(b, "0");
+    kn_fmt_thousands(999, b, sizeof b);
+    CHECK_STR(b, "999");
+    kn_fmt_thousands(1000, b, sizeof b);
+    CHECK_STR(b, "1,000");
+    kn_fmt_thousands(1234567, b, sizeof b);
+    CHECK_STR(b, "1,234,567");
+    kn_fmt_thousands(UINT64_MAX, b, sizeof b);
+    CHECK_STR(b, "18,446,744,073,709,551,615");
+    kn_fmt_decimal(6506.44, 1, b, sizeof b);
+    CHECK_STR(b, "6,506.4");
+    kn_fmt_decimal(0.125, 2, b, sizeof b);
+    CHECK_STR(b, "0.12"); /* round-half-even of the binary value 0.125 */
+    kn_fmt_decimal(-1, 1, b, sizeof b);
+    CHECK_STR(b, "-");
+}
+
+static void test_parse_options(void)
+{
+    struct kn_report_series s;
+    struct kn_err e;
+    CHECK_EQ(kn_report_parse_port("tcp/3389", &s, &e), 0);
+    CHECK_EQ(s.proto, 6);
+    CHECK_EQ(s.port, 3389);
+    CHECK_STR(s.label, "tcp/3389");
+    CHECK_EQ(kn_report_parse_port("udp/0", &s, &e), 0);
+    CHECK_EQ(s.proto, 17);
+    CHECK_EQ(kn_report_parse_port("udp/65536", &s, &e), -1);
+    CHECK_EQ(kn_report_parse_port("tcp/", &s, &e), -1);
+    CHECK_EQ(kn_report_parse_port("tcp/-1", &s, &e), -1);
+    CHECK_EQ(kn_report_parse_port("sctp/80", &s, &e), -1);
+    CHECK(strstr(e.msg, "tcp/PORT") != NULL);
+    enum kn_period_kind k;
+    CHECK_EQ(kn_report_parse_period("half", &k), 0);
+    CHECK_EQ(k, KN_PERIOD_HALF);
+    CHECK_EQ(kn_report_parse_period("week", &k), -1);
+}
+
+/* 4 days: 2020-06-30 (3 SYNs), 2020-07-01 (1), 2020-07-02 (2), 2021-01-01 (1),
+ * all from 198.51.100.1 except one from .2 on 07-02; sensors: a /30 (4 IPv4). */
+static void test_periods(void)
+{
+    char dir[] = "/tmp/kenchi-test-report-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s/r.db", dir);
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_config cfg;
+    struct kn_err e;
+    kn_cidr_parse("192.0.2.0/30", &req->sensors[0], NULL, &e);
+    req->n_sensors = 1;
+    struct kn_store *st;
+    CHECK_EQ(kn_store_open(&st, path, req, true, &cfg, &e), 0);
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    const struct { int y, m, d, n, host; } plan[] = {
+        {2020, 6, 30, 3, 1}, {2020, 7, 1, 1, 1}, {2020, 7, 2, 1, 1}, {2020, 7, 2, 1, 2}, {2021, 1, 1, 1, 1}};
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
+        for (int k = 0; k < plan[i].n; k++) {
+            struct kn_pkt p;
+            memset(&p, 0, sizeof p);
+            p.ts_ns = ((uint64_t)kn_day_from_civil(plan[i].y, (unsigned)plan[i].m, (unsigned)plan[i].d) *
+                           86400 + 60 + (uint64_t)k) * 1000000000ull;
+            p.outcome = KN_OUT_IP;
+            p.ip_version = 4;
+            p.proto = KN_PROTO_TCP;
+            p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
+            p.tcp_flags = KN_TCP_SYN;
+            p.src4 = 0xC6336400u + (uint32_t)plan[i].host;
+            p.dst4 = 0xC0000201u;
+            p.dport = 3389;
+            kn_agg_add(a, &p, kn_classify(&p), &e);
+        }
+    struct kn_ingest ing;
+    memset(&ing, 0, sizeof ing);
+    uint8_t h[32] = {9};
+    bool skipped;
+    char as[8];
+    CHECK_EQ(kn_store_commit_file(st, h, "x", &ing, a, &skipped, as, sizeof as, &e), 0);
+    kn_agg_free(a);
+
+    struct kn_report *r = calloc(1, sizeof *r);
+    r->cfg = cfg;
+    r->period_kind = KN_PERIOD_HALF;
+    kn_report_parse_port("tcp/3389", &r->series[0], &e);
+    r->n_series = 1;
+    CHECK_EQ(kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &e), 0);
+    CHECK_EQ(r->sensors_v4, 4);
+    CHECK_EQ(r->n_days, 4);
+    CHECK_EQ(r->n_periods, 3); /* 2020-H1, 2020-H2, 2021-H1 */
+    if (r->n_periods == 3) {
+        CHECK_STR(r->periods[0].label, "2020-H1");
+        CHECK_EQ(r->periods[0].n_days, 1);
+        CHECK_STR(r->periods[1].label, "2020-H2");
+        CHECK_EQ(r->periods[1].n_days, 2);
+        CHECK_EQ(kn_rd_rdp(&r->periods[1].sum), 3);
+        CHECK_EQ(kn_rd_sources(&r->periods[1].sum), 3); /* 1 + 2 daily */
+        CHECK_EQ(r->periods[1].distinct_sources, 2);
+        CHECK_EQ(r->periods[1].sum.series[0][0], 3);
+        CHECK_STR(r->periods[2].label, "2021-H1");
+    }
+    CHECK_EQ(r->days[2].sources[KN_FAM_V4], 2);
+    kn_report_free(r);
+    /* --from/--to bound the days; year periods */
+    r->period_kind = KN_PERIOD_YEAR;
+    int32_t from, to;
+    kn_day_parse("2020-07-01", &from);
+    kn_day_parse("2020-12-31", &to);
+    CHECK_EQ(kn_report_load(r, kn_store_db(st), from, to, &e), 0);
+    CHECK_EQ(r->n_days, 2);
+    CHECK_EQ(r->n_periods, 1);
+    CHECK_STR(r->periods[0].label, "2020");
+    kn_report_free(r);
+    free(r);
+    free(req);
+    kn_store_close(st);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
+int main(void)
+{
+    RUN(test_numfmt);
+    RUN(test_parse_options);
+    RUN(test_periods);
+    TEST_MAIN_END();
+}
