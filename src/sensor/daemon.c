@@ -238,7 +238,7 @@ static void update_counters(struct daemon *d, const struct kn_ingest *ing, bool 
         c->kernel_received += ing->kernel_received;
         c->kernel_dropped += ing->kernel_dropped;
         c->intervals_committed++;
-        c->last_commit_unix = (uint64_t)time(NULL);
+        c->last_commit_ns = now_ns();
     } else {
         c->commit_failures++;
     }

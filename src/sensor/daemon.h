@@ -18,7 +18,7 @@
 struct kn_sensor_counters {
     uint64_t packets, accesses, kernel_received, kernel_dropped;
     uint64_t intervals_committed, commit_failures;
-    uint64_t last_commit_unix;   /* wall clock of the last successful commit */
+    uint64_t last_commit_ns;     /* wall clock of the last successful commit */
     uint64_t open_interval_start_ns;
 };
 

@@ -31,7 +31,7 @@ size_t kn_metrics_format(const struct kn_sensor_counters *c, const char *db, dou
     char wal[1100];
     snprintf(wal, sizeof wal, "%s-wal", db);
     double open_s = (double)c->open_interval_start_ns / 1e9;
-    double lag = c->last_commit_unix ? now_s - (double)c->last_commit_unix : now_s - open_s;
+    double lag = c->last_commit_ns ? now_s - (double)c->last_commit_ns / 1e9 : now_s - open_s;
     int n = snprintf(
         buf, size,
         "# HELP kenchi_sensor_packets_total Packets captured, as of the last committed interval.\n"
