@@ -52,6 +52,7 @@ struct daemon {
     pthread_mutex_t counters_mu;
     struct kn_metrics *metrics;
     bool replay;                      /* intervals from a file: not live, no kernel counts */
+    uint64_t already;                 /* intervals found committed before: not counted */
 };
 
 static uint64_t now_ns(void)
@@ -227,19 +228,21 @@ static void readers_destroy(struct daemon *d)
     d->n_readers = 0;
 }
 
-static void update_counters(struct daemon *d, const struct kn_ingest *ing, bool committed,
-                            uint64_t next_start)
+enum commit_outcome { COMMITTED, ALREADY, FAILED };
+
+static void update_counters(struct daemon *d, const struct kn_ingest *ing,
+                            enum commit_outcome outcome, uint64_t next_start)
 {
     pthread_mutex_lock(&d->counters_mu);
     struct kn_sensor_counters *c = &d->counters;
-    if (committed) {
+    if (outcome == COMMITTED) {
         c->packets += ing->packets;
         c->accesses += ing->accesses;
         c->kernel_received += ing->kernel_received;
         c->kernel_dropped += ing->kernel_dropped;
         c->intervals_committed++;
         c->last_commit_ns = now_ns();
-    } else {
+    } else if (outcome == FAILED) {
         c->commit_failures++;
     }
     c->open_interval_start_ns = next_start;
@@ -256,15 +259,17 @@ static int commit_total(struct daemon *d, uint64_t next_start)
     if (kn_interval_commit(d->st, d->cfg.name, &d->total, &already, &err)) {
         kn_slog(KN_LOG_ERR, "commit of the interval failed (%s); keeping it for the next try",
                 err.msg);
-        update_counters(d, &ing, false, d->total.start_ns);
+        update_counters(d, &ing, FAILED, d->total.start_ns);
         return 1;
     }
-    if (already)
+    if (already && !d->replay) /* replays report the total at the end */
         kn_slog(KN_LOG_WARNING, "interval already committed: not counted again");
+    if (already)
+        d->already++;
     if (ing.kernel_dropped)
         kn_slog(KN_LOG_WARNING, "kernel dropped %llu packets in the last interval",
                 (unsigned long long)ing.kernel_dropped);
-    update_counters(d, &ing, true, next_start);
+    update_counters(d, &ing, already ? ALREADY : COMMITTED, next_start);
     kn_interval_reset(&d->total, next_start);
     d->total.ing.live = !d->replay;
     return 0;
@@ -500,6 +505,9 @@ int kn_sensor_run(const struct kn_sensor_config *cfg, kn_sensor_reload_fn reload
     d->replay = d->cfg.replay[0] != '\0';
     d->total.ing.live = !d->replay;
     status = d->replay ? run_replay(d) : run_live(d, reload, ctx);
+    if (d->already)
+        kn_slog(KN_LOG_NOTICE, "%llu intervals were already committed: not counted again",
+                (unsigned long long)d->already);
     kn_slog(KN_LOG_INFO, "stopped: %llu intervals committed, %llu packets, %llu accesses, "
                          "%llu kernel drops, %llu failed commits",
             (unsigned long long)d->counters.intervals_committed,

