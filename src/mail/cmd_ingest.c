@@ -70,6 +70,7 @@ static void on_error(const char *label, const char *msg, void *ctx)
 {
     struct ingest *in = ctx;
     fprintf(stderr, "kenchi mail ingest: %s: %s\n", label, msg);
+    in->seen++; /* a file that should have held a message */
     in->failed++;
 }
 
