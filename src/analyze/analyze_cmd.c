@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "analyze/analyze.h"
 #include "analyze/pipeline.h"
 #include "report/numfmt.h"
@@ -182,6 +184,11 @@ int kn_cmd_analyze(int argc, char **argv)
         goto out;
     }
     status = 1;
+    /* A commit writes one row per source-day, often 10^5..10^7 of them, into
+     * indexes spread over the whole file: with SQLite's default 2 MiB page
+     * cache every insert re-reads and re-writes pages through the kernel.
+     * 32 MiB keeps a large day's working set in memory (docs/performance.md). */
+    sqlite3_exec(kn_store_db(st), "PRAGMA cache_size = -32768", NULL, NULL, NULL);
     if (kn_pipeline_init(&pl, cfg, st, &err)) {
         fprintf(stderr, "kenchi analyze: %s\n", err.msg);
         goto out;
