@@ -38,6 +38,15 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 KENCHI := $(BUILD)/kenchi
 
+# Quiet by default: one short line per step; `make V=1` shows full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .PHONY: all deps test check-sanitized demo fuzz bench clean install
 all: $(KENCHI) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS)
 
@@ -47,28 +56,34 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkenchi.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(KENCHI): $(BUILD)/obj/src/main.o $(BUILD)/libkenchi.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/harness.h $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 # Fuzz targets also build as plain programs that replay a corpus, so the
 # corpus runs in every `make test` without clang's libFuzzer.
 $(BUILD)/replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay_main.c $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(call say,REPLAY,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay_main.c $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(call say,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "gen/gen.h"
 #include "mail/dump.h"
+#include "mail/cmd_mail.h"
 #include "report/report.h"
 
 #define KENCHI_VERSION "0.1.0"
@@ -16,6 +17,7 @@ static const struct kn_command commands[] = {
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
     {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
+    {"mail", "targeted-email analysis: organisations, ingest, report, campaigns, show, gen", kn_cmd_mail},
     {0},
 };
 

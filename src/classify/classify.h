@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "classify/prefix.h"
+#include "decode/anomaly.h"
 #include "decode/pkt.h"
 
 #define KN_PROTO_ICMP 1
@@ -105,11 +106,15 @@ static inline bool kn_is_masscan(const struct kn_pkt *p)
            p->ip_id == (uint16_t)((p->dst4 ^ p->dport ^ p->seq) & 0xFFFFu);
 }
 
-/* nmap SYN scan defaults: window 1024, exactly one option, MSS 1460. */
+/* nmap SYN scan defaults: window 1024, exactly one option, MSS 1460.
+ * "Exactly one" is only known when the option list parsed to its end: after
+ * a malformed option length the decoder stops counting, so MSS followed by
+ * garbage must not pass for nmap's lone MSS. */
 static inline bool kn_is_nmap(const struct kn_pkt *p)
 {
     return p->ip_version == 4 && kn_is_syn_only(p) && p->window == 1024 &&
-           p->tcp_opt_count == 1 && p->tcp_opt_kinds[0] == 2 && p->mss == 1460;
+           p->tcp_opt_count == 1 && p->tcp_opt_kinds[0] == 2 && p->mss == 1460 &&
+           !(p->anomalies & (1u << KN_AN_TCP_OPTS_BAD));
 }
 
 /* What aggregate needs to know about one access. */

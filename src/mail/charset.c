@@ -278,6 +278,39 @@ static void decode_guess(const uint8_t *p, size_t len, struct kn_buf *out)
     iconv_convert("WINDOWS-1252", p, len, out, false);
 }
 
+static bool latin_label(const char *l)
+{
+    return !strncasecmp(l, "iso-8859-", 9) || !strncasecmp(l, "windows-125", 11) ||
+           !strcasecmp(l, "latin1") || !strcasecmp(l, "cp1252");
+}
+
+/* Japanese (or UTF-8) text under a Latin label, as old mailers sent it:
+ * taken as such when it has several high bytes and decodes strictly. A
+ * Latin text rarely forms only valid double-byte pairs. */
+static bool japanese_in_latin(const uint8_t *p, size_t len, struct kn_buf *out)
+{
+    size_t high = 0;
+    for (size_t i = 0; i < len; i++)
+        high += p[i] >= 0x80;
+    if (high < 4)
+        return false;
+    if (kn_utf8_valid(p, len)) {
+        kn_buf_add(out, p, len);
+        return true;
+    }
+    size_t mark = out->len;
+    if (iconv_convert("EUC-JP-MS", p, len, out, true))
+        return true;
+    out->len = mark;
+    bool sjis_lead = false;
+    for (size_t i = 0; i < len; i++)
+        sjis_lead |= p[i] >= 0x81 && p[i] <= 0x9F;
+    if (sjis_lead && iconv_convert("CP932", p, len, out, true))
+        return true;
+    out->len = mark;
+    return false;
+}
+
 char *kn_charset_to_utf8(const char *label, const uint8_t *in, size_t len)
 {
     struct kn_buf out = {0};
@@ -325,6 +358,8 @@ char *kn_charset_to_utf8(const char *label, const uint8_t *in, size_t len)
             decode_guess(in, len, &out);
         break;
     case FAM_OTHER:
+        if (latin_label(clean) && japanese_in_latin(in, len, &out))
+            break;
         if (is_ascii(in, len)) {
             kn_buf_add(&out, in, len);
         } else if (!iconv_convert(iconv_name, in, len, &out, true)) {

@@ -61,6 +61,9 @@ static json_t *day_object(const struct kn_report *r, const struct kn_report_day 
         json_object_set_new(tags, kn_tag_names[t], num(d->tags[t], div));
     json_object_set_new(o, "tags", tags);
     /* extras: the counts behind the per-IP figures and the family splits */
+    json_object_set_new(o, "low_port", num(d->low[KN_FAM_V4] + d->low[KN_FAM_V6], div));
+    json_object_set_new(o, "high_port", num(d->high[KN_FAM_V4] + d->high[KN_FAM_V6], div));
+    json_object_set_new(o, "probes", num(kn_rd_accesses(d) - kn_rd_backscatter(d), div));
     json_object_set_new(o, "low_port_v4", num(d->low[KN_FAM_V4], div));
     json_object_set_new(o, "high_port_v4", num(d->high[KN_FAM_V4], div));
     json_object_set_new(o, "low_port_v6", num(d->low[KN_FAM_V6], div));

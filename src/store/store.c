@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/schema.h"
 #include "store/store_internal.h"
@@ -180,6 +181,7 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
         return -1;
     }
     bool readonly = req == NULL;
+    bool existed = access(path, F_OK) == 0;
     int flags = readonly ? SQLITE_OPEN_READONLY
                          : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
@@ -236,6 +238,14 @@ rollback:
 fail:
     kn_err_prefix(err, "%s", path);
     kn_store_close(st);
+    if (!existed && !readonly) { /* a failed creation leaves no empty database behind */
+        char side[4096];
+        unlink(path);
+        snprintf(side, sizeof side, "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        unlink(side);
+    }
     return rc;
 }
 

@@ -303,6 +303,12 @@ static void test_nmap(void)
     p.tcp_opt_count = 0;
     CHECK(!kn_is_nmap(&p));
     p.tcp_opt_count = 1;
+    /* MSS 1460 then a malformed option: the count stopped at one, but the
+     * packet does not carry exactly one option. */
+    p.anomalies = 1u << KN_AN_TCP_OPTS_BAD;
+    CHECK(!kn_is_nmap(&p));
+    p.anomalies = 0;
+    CHECK(kn_is_nmap(&p));
     p.tcp_flags = KN_TCP_SYN | KN_TCP_ACK;
     CHECK(!kn_is_nmap(&p));
 }
