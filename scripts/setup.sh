@@ -14,6 +14,7 @@ packages=(
   libmagic-dev libfuzzy-dev
   tcpdump tshark tcpreplay masscan zmap nmap hping3 iproute2
   zip p7zip-full postgresql
+  jq time
 )
 
 missing=()

@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "analyze/analyze.h"
+#include "capture/cmd_capture.h"
 #include "commands.h"
 #include "gen/gen.h"
 #include "mail/dump.h"
 #include "mail/cmd_mail.h"
 #include "report/report.h"
+#include "stats/cmd_stats.h"
 
 #define KENCHI_VERSION "0.1.0"
 
@@ -15,6 +17,8 @@
 static const struct kn_command commands[] = {
     {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
+    {"stats", "ingest statistics of capture files (pcap/pcapng, .gz/.zst, -)", kn_cmd_stats},
+    {"capture", "capture live packets (BPF filter, -w FILE) with ingest statistics", kn_cmd_capture},
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
     {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
     {"mail", "targeted-email analysis: organisations, ingest, report, campaigns, show, gen", kn_cmd_mail},

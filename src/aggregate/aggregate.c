@@ -25,6 +25,7 @@ struct kn_agg {
     size_t n_src;
     uint64_t *index;              /* owned; idx_cap slots, power of two */
     size_t idx_cap;
+    struct kn_src_day *last_src;  /* the previous packet's record: scans come in bursts */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -82,6 +83,7 @@ void kn_agg_reset(struct kn_agg *agg)
     for (size_t i = 0; i < agg->n_src; i++)
         kn_src_free_set(src_at(agg, i));
     agg->n_src = 0;
+    agg->last_src = NULL;
     if (agg->index)
         memset(agg->index, 0, agg->idx_cap * sizeof *agg->index);
 }
@@ -338,9 +340,16 @@ int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, st
     }
 
     uint8_t a4[4];
-    struct kn_src_day *s = kn_agg_source(agg, day, p->ip_version, src_addr(p, a4));
-    if (!s)
-        goto oom;
+    const uint8_t *addr = src_addr(p, a4);
+    /* Records never move (chunks), so the previous hit stays valid. */
+    struct kn_src_day *s = agg->last_src;
+    if (!s || s->day != day || s->family != p->ip_version ||
+        memcmp(s->addr, addr, p->ip_version == 4 ? 4 : 16) != 0) {
+        s = kn_agg_source(agg, day, p->ip_version, addr);
+        if (!s)
+            goto oom;
+        agg->last_src = s;
+    }
     if (p->ts_ns < s->first_ns)
         s->first_ns = p->ts_ns;
     if (p->ts_ns > s->last_ns)

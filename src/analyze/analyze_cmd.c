@@ -17,7 +17,7 @@
 
 static const char usage_text[] =
     "usage: kenchi analyze --db PATH --sensor CIDR [--sensor CIDR]... [--tz ZONE]\n"
-    "                      [--wide-ports N] FILE...\n"
+    "                      [--wide-ports N] [--keep-partial] FILE...\n"
     "\n"
     "Reads captures (pcap or pcapng, plain, gzip or zstd; \"-\" for standard input),\n"
     "counts every packet to a sensor address into the figures of docs/metrics.md and\n"
@@ -28,6 +28,9 @@ static const char usage_text[] =
     "  --tz ZONE         IANA time zone of the days (default UTC)\n"
     "  --wide-ports N    distinct (protocol, port) pairs that make a wide-port source\n"
     "                    (default 100)\n"
+    "  --keep-partial    store what was read from a file that ends in a read error\n"
+    "                    (by default such a file is not stored: its complete version,\n"
+    "                    analysed later, would count the same packets again)\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
@@ -107,9 +110,11 @@ int kn_cmd_analyze(int argc, char **argv)
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},       {"sensor", required_argument, NULL, 's'},
         {"tz", required_argument, NULL, 'z'},       {"wide-ports", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {"keep-partial", no_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
+    bool keep_partial = false;
     /* Large: on the heap. Freed before every return below. */
     struct kn_config_request *req = calloc(1, sizeof *req);
     struct kn_config *cfg = calloc(1, sizeof *cfg);
@@ -159,6 +164,9 @@ int kn_cmd_analyze(int argc, char **argv)
             req->wide_ports = (uint32_t)n;
             break;
         }
+        case 'k':
+            keep_partial = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             status = 0;
@@ -194,6 +202,7 @@ int kn_cmd_analyze(int argc, char **argv)
         goto out;
     }
     have_pl = true;
+    pl.keep_partial = keep_partial;
     sig_pipeline = &pl;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -231,11 +240,18 @@ int kn_cmd_analyze(int argc, char **argv)
             failed++;
             break;
         }
+        if (res.status == KN_RUN_PARTIAL) {
+            fprintf(stderr, "kenchi analyze: %s: read error after %llu packets: %s; nothing "
+                            "of it was stored (--keep-partial stores what was read)\n",
+                    name, (unsigned long long)res.ingest.packets, res.ingest.read_error);
+            failed++;
+            continue;
+        }
         print_summary(name, &res);
         if (res.ingest.read_error[0]) {
             fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
-                            "stored): %s\n", name, (unsigned long long)res.ingest.packets,
-                    res.ingest.read_error);
+                            "stored, --keep-partial): %s\n", name,
+                    (unsigned long long)res.ingest.packets, res.ingest.read_error);
             failed++;
         }
     }

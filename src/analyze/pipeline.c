@@ -145,6 +145,10 @@ int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *n
         res->status = KN_RUN_INTERRUPTED;
         return 0;
     }
+    if (res->ingest.read_error[0] && !pl->keep_partial) {
+        res->status = KN_RUN_PARTIAL;
+        return 0;
+    }
     if (!pl->store) {
         res->status = KN_RUN_COMMITTED;
         return 0;

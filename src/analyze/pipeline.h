@@ -23,6 +23,7 @@ struct kn_pipeline {
     struct kn_content_hash *hash;
     struct kn_store *store;            /* borrowed */
     volatile int interrupted;          /* set by a signal handler: do not commit */
+    bool keep_partial;                 /* commit a file that ended in a read error */
 };
 
 /* Called about every 64Ki packets while reading (e.g. for a progress line). */
@@ -33,6 +34,10 @@ enum kn_run_status {
     KN_RUN_COMMITTED = 0, /* counted and stored */
     KN_RUN_SKIPPED = 1,   /* same content already stored: nothing written */
     KN_RUN_INTERRUPTED = 2, /* stopped by a signal: nothing written */
+    KN_RUN_PARTIAL = 3,   /* a read error ended the file early: nothing written
+                           * (unless keep_partial), since the complete file, read
+                           * later, has another content hash and would count the
+                           * same packets twice */
 };
 
 struct kn_run_result {

@@ -218,12 +218,20 @@ static const struct iface *iface_for(struct kn_pcapng *ng, uint32_t id, struct k
     return &ng->ifaces[id];
 }
 
+/* Interface time units to ns since the epoch. Times past what 64 bits of
+ * nanoseconds hold (the year 2554) saturate at UINT64_MAX instead of
+ * wrapping around to a plausible-looking date; before 1970, they clamp to 0. */
 static uint64_t to_ns(const struct iface *i, uint64_t ts)
 {
     uint64_t ups = i->units_per_sec;
-    unsigned __int128 frac = (unsigned __int128)(ts % ups) * 1000000000u / ups;
-    uint64_t ns = (ts / ups) * 1000000000u + (uint64_t)frac;
-    return ns + (uint64_t)i->offset_sec * 1000000000u; /* wraps like the spec's int64 */
+    unsigned __int128 ns = (unsigned __int128)(ts / ups) * 1000000000u +
+                           (unsigned __int128)(ts % ups) * 1000000000u / ups;
+    __int128 t = (__int128)ns + (__int128)i->offset_sec * 1000000000;
+    if (t < 0)
+        return 0;
+    if (t > (__int128)UINT64_MAX)
+        return UINT64_MAX;
+    return (uint64_t)t;
 }
 
 /* Fills frame from a packet block body; 1 on success, -1 on error. */

@@ -50,6 +50,11 @@ const char *kn_source_name(const struct kn_source *src)
     return src->name;
 }
 
+int32_t kn_source_linktype(const struct kn_source *src)
+{
+    return src->reader == READ_PCAPNG ? -1 : src->linktype;
+}
+
 const char *kn_source_compression(const struct kn_source *src)
 {
     return kn_compression_name(src->comp);
@@ -238,7 +243,8 @@ int kn_source_open_live(struct kn_source **out, const char *iface, const char *b
     int rc = pcap_activate(s->pcap);
     if (rc < 0) {
         const char *detail = pcap_geterr(s->pcap);
-        kn_err_set(err, "%s%s%s", pcap_statustostr(rc), detail[0] ? ": " : "", detail);
+        kn_err_set(err, "%s%s", detail[0] ? detail : pcap_statustostr(rc),
+                   rc == PCAP_ERROR_PERM_DENIED ? " (capture needs root or CAP_NET_RAW)" : "");
         kn_source_close(s);
         return -1;
     }

@@ -57,6 +57,10 @@ void kn_source_get_stats(struct kn_source *src, struct kn_source_stats *stats);
 /* The name given at open ("-" for standard input, the interface name). */
 const char *kn_source_name(const struct kn_source *src);
 
+/* The link type of every frame for a live source or a pcap file; -1 for
+ * pcapng, where each interface has its own (see kn_frame.linktype). */
+int32_t kn_source_linktype(const struct kn_source *src);
+
 /* The decompression the input needed, recognised by content: "none",
  * "gzip" or "zstd" (live sources: "none"). */
 const char *kn_source_compression(const struct kn_source *src);

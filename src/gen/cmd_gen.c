@@ -83,13 +83,21 @@ int kn_cmd_gen(int argc, char **argv)
             cfg.seed = v;
             break;
         case 'd':
-            if (parse_uint(optarg, "--days", GEN_MAX_DAYS, &v) < 0 || v == 0)
+            if (parse_uint(optarg, "--days", GEN_MAX_DAYS, &v) < 0)
                 return 2;
+            if (v == 0) {
+                fprintf(stderr, "kenchi gen: --days must be at least 1\n");
+                return 2;
+            }
             cfg.days = (unsigned)v;
             break;
         case 'x':
-            if (parse_uint(optarg, "--scale", 100000, &v) < 0 || v == 0)
+            if (parse_uint(optarg, "--scale", 100000, &v) < 0)
                 return 2;
+            if (v == 0) {
+                fprintf(stderr, "kenchi gen: --scale must be at least 1\n");
+                return 2;
+            }
             cfg.scale = (unsigned)v;
             break;
         case 'R':

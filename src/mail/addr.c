@@ -126,7 +126,7 @@ static void split_list(const char *v, void (*fn)(const char *, size_t, void *), 
 {
     const char *item = v;
     int depth = 0;
-    bool quoted = false, angle = false;
+    bool quoted = false, angle = false, item_has_at = false;
     for (const char *s = v;; s++) {
         char c = *s;
         if (c && quoted) {
@@ -145,13 +145,11 @@ static void split_list(const char *v, void (*fn)(const char *, size_t, void *), 
         if (c == '(') { depth = 1; continue; }
         if (c == '<') { angle = true; continue; }
         if (c == '>') { angle = false; continue; }
-        if (c == ':' && !angle) {
-            /* group display name, unless it is inside something address-like */
-            bool has_at = memchr(item, '@', (size_t)(s - item)) != NULL;
-            if (!has_at) {
-                item = s + 1;
-                continue;
-            }
+        if (c == '@')
+            item_has_at = true;
+        if (c == ':' && !angle && !item_has_at) {
+            item = s + 1; /* a group's display name */
+            continue;
         }
         if (!c || ((c == ',' || c == ';') && !angle)) {
             size_t n = (size_t)(s - item);
@@ -162,6 +160,7 @@ static void split_list(const char *v, void (*fn)(const char *, size_t, void *), 
             if (!blank)
                 fn(item, n, ctx);
             item = s + 1;
+            item_has_at = false;
             if (!c)
                 break;
         }

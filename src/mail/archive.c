@@ -112,10 +112,11 @@ static void list_members(struct kn_attachment *a, const uint8_t *p, size_t len, 
     while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         if (archive_entry_filetype(e) == AE_IFDIR)
             continue;
-        if (a->n_members >= KN_ARC_MAX_MEMBERS) {
+        if (a->n_members >= KN_ARC_MAX_MEMBERS || ctx->members_total >= KN_ARC_MAX_ALL_MEMBERS) {
             set_error(a, "too many members: listing stopped at the limit");
             break;
         }
+        ctx->members_total++;
         struct kn_attachment *m = kn_xpush(&a->members, &a->n_members, sizeof *m);
         m->name = entry_name(e);
         if (a->type == KN_FT_GZIP && archive_format(ar) == ARCHIVE_FORMAT_RAW) {

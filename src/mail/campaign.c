@@ -121,8 +121,9 @@ static int add_fuzzy(struct fuzzy_item **v, size_t *n, size_t *cap, size_t mail,
     return 0;
 }
 
-/* Fuzzy links: attachment ssdeep from the store, and the ssdeep of each
- * mail's normalised text (long enough to mean something). */
+/* Fuzzy links between attachments' ssdeep hashes. Not between texts:
+ * business boilerplate (greeting, signature) makes unrelated short mails
+ * score 80+, and one such link chains whole corpora together. */
 static int union_fuzzy(sqlite3 *db, const struct mails *m, struct uf *u, struct kn_err *err)
 {
     struct fuzzy_item *v = NULL;
@@ -135,20 +136,6 @@ static int union_fuzzy(sqlite3 *db, const struct mails *m, struct uf *u, struct 
         long i = idx_of(m, sqlite3_column_int64(s, 1));
         if (i >= 0)
             rc = add_fuzzy(&v, &n, &cap, (size_t)i, (const char *)sqlite3_column_text(s, 0));
-    }
-    sqlite3_finalize(s);
-    if (sqlite3_prepare_v2(db, "SELECT body_text, id FROM mail_msg", -1, &s, NULL) != SQLITE_OK)
-        goto sqlfail;
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-        long i = idx_of(m, sqlite3_column_int64(s, 1));
-        char *norm = NULL;
-        long len = kn_text_normalise((const char *)sqlite3_column_text(s, 0), &norm);
-        char sig[FUZZY_MAX_RESULT];
-        if (i >= 0 && len >= KN_CAMPAIGN_TEXT_MIN && fuzzy_hash_buf((const unsigned char *)norm, (uint32_t)len, sig) == 0)
-            rc = add_fuzzy(&v, &n, &cap, (size_t)i, sig);
-        if (len < 0)
-            rc = -1;
-        free(norm);
     }
     sqlite3_finalize(s);
     if (rc < 0)

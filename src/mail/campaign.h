@@ -1,7 +1,7 @@
 /* Campaigns: clusters of stored mails linked by the same attachment
  * (SHA-256, archive members included), the same normalised text, or fuzzy
- * similarity (ssdeep fuzzy_compare >= KN_CAMPAIGN_SSDEEP_MIN between
- * attachments, or between normalised texts) — union-find over all links,
+ * similarity of attachments (ssdeep fuzzy_compare >= KN_CAMPAIGN_SSDEEP_MIN)
+ * — union-find over all links,
  * so A~B and B~C put A, B and C in one campaign (docs/mail.md §campaigns). */
 #ifndef KENCHI_MAIL_CAMPAIGN_H
 #define KENCHI_MAIL_CAMPAIGN_H
@@ -12,7 +12,6 @@
 #include "mail/store.h"
 
 #define KN_CAMPAIGN_SSDEEP_MIN 80
-#define KN_CAMPAIGN_TEXT_MIN 64 /* normalised text bytes below which no text ssdeep is made */
 
 enum kn_campaign_link { KN_LINK_ATTACHMENT = 1, KN_LINK_TEXT = 2, KN_LINK_SSDEEP = 4 };
 

@@ -11,8 +11,8 @@
 static const char campaigns_usage[] =
     "usage: kenchi mail campaigns --db PATH [--format table|json]\n\n"
     "Clusters stored mails linked by the same attachment (SHA-256, archive members\n"
-    "included), the same normalised text, or ssdeep similarity >= 80 (attachments or\n"
-    "texts); prints each cluster of two or more mails with first/last seen, distinct\n"
+    "included), the same normalised text, or ssdeep similarity >= 80 between\n"
+    "attachments; prints each cluster of two or more mails with first/last seen, distinct\n"
     "recipients, organisations, subjects and what linked it.\n";
 
 static void iso_time(long long t, char *out, size_t n)

@@ -220,7 +220,7 @@ void kn_auth_results_parse(const char *raw, struct kn_mail_auth *auth)
             size_t ml = strlen(methods[i].m);
             if (strncasecmp(p, methods[i].m, ml) || (p[ml] != '=' && p[ml] != '/'))
                 continue;
-            const char *r = strchr(p + ml, '=');
+            const char *r = memchr(p + ml, '=', strnlen(p + ml, 16)); /* "dkim/1=" at most */
             if (!r)
                 break;
             r++;

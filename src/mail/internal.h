@@ -25,9 +25,9 @@
 #define KN_MAIL_MAX_ADDRS      1024                /* recipients kept */
 #define KN_ARC_MAX_DEPTH       4                   /* archives inside archives */
 #define KN_ARC_MAX_MEMBERS     1000                /* members listed per archive */
+#define KN_ARC_MAX_ALL_MEMBERS 10000               /* members listed per message, all archives */
 #define KN_ARC_MAX_MEMBER      ((size_t)64 << 20)  /* bytes unpacked from one member */
 #define KN_ARC_MAX_TOTAL       ((size_t)128 << 20) /* bytes unpacked per message */
-#define KN_ARC_MAX_RATIO       1000                /* unpacked/packed before a member is a bomb */
 #define KN_SSDEEP_MAX          ((size_t)16 << 20)  /* no fuzzy hash beyond this size */
 #define KN_MAX_PASSWORDS       16                  /* candidate passwords tried */
 
@@ -111,6 +111,7 @@ void kn_zip_members_free(struct kn_zip_member *m, size_t n);
 struct kn_attach_ctx {
     char **passwords; size_t n_passwords;
     size_t unpacked_total; /* bytes unpacked so far for this message */
+    size_t members_total;  /* archive members listed so far for this message */
 };
 void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
                        struct kn_attach_ctx *ctx, int depth);

@@ -82,6 +82,8 @@ static void q_decode(const char *s, size_t n, struct kn_buf *out)
     }
 }
 
+#define MAX_WORD 4096 /* longest encoded text accepted (RFC 2047 says 75; mailers exceed it) */
+
 /* Recognises "=?charset?E?text?=" at s. Fills the parts; returns the length
  * of the whole word or 0. */
 static size_t encoded_word(const char *s, const char **cs, size_t *cs_len, char *enc,
@@ -89,13 +91,14 @@ static size_t encoded_word(const char *s, const char **cs, size_t *cs_len, char 
 {
     if (s[0] != '=' || s[1] != '?')
         return 0;
-    const char *c = s + 2, *q = strchr(c, '?');
-    if (!q || q == c || q - c > 40)
+    const char *c = s + 2, *q = memchr(c, '?', strnlen(c, 41));
+    if (!q || q == c)
         return 0;
     if (!(q[1] == 'B' || q[1] == 'b' || q[1] == 'Q' || q[1] == 'q') || q[2] != '?')
         return 0;
     const char *t = q + 3;
-    const char *end = strstr(t, "?=");
+    /* bounded search: text full of "=?" must stay linear */
+    const char *end = memmem(t, strnlen(t, MAX_WORD), "?=", 2);
     if (!end)
         return 0;
     for (const char *x = t; x < end; x++)

@@ -19,13 +19,14 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void kn_mail_content_hash(const struct kn_mail *m, char hex[65])
+/* The content hash given the text hash already computed (saves a second
+ * normalisation per stored mail). */
+static void content_hash(const struct kn_mail *m, const char text[65], char hex[65])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    char date[32], text[65];
+    char date[32];
     snprintf(date, sizeof date, "%lld", (long long)m->date);
-    kn_text_hash(m->body_text, text);
     const char *parts[] = {nz(m->from.addr), nz(m->subject), date, text};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
         EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1); /* with the NUL: unambiguous */
@@ -47,6 +48,13 @@ void kn_mail_content_hash(const struct kn_mail *m, char hex[65])
     EVP_MD_CTX_free(ctx);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+void kn_mail_content_hash(const struct kn_mail *m, char hex[65])
+{
+    char text[65];
+    kn_text_hash(m->body_text, text);
+    content_hash(m, text, hex);
 }
 
 static int step_done(struct kn_mail_store *st, sqlite3_stmt *s, struct kn_err *err)
@@ -193,8 +201,8 @@ int kn_mail_store_put(struct kn_mail_store *st, const struct kn_mail_org *org, c
                       const char *source, long long *id, struct kn_err *err)
 {
     char chash[65], thash[65];
-    kn_mail_content_hash(m, chash);
     bool has_text = kn_text_hash(m->body_text, thash);
+    content_hash(m, thash, chash);
     sqlite3_stmt *s = store_stmt(st, ST_FIND_MSG, err);
     if (!s)
         return -1;

@@ -46,3 +46,16 @@ expect config_report_missing_db 1 "" -- "$KENCHI" report --db "$TMP/none.db"
 expect config_report_bad_date 2 "YYYY-MM-DD" -- "$KENCHI" report --db "$D" --from 2020-02-30
 expect config_report_bad_port 2 "tcp/PORT" -- "$KENCHI" report --db "$D" --port 3389
 expect config_usage 2 "usage" -- "$KENCHI" analyze --db "$D"
+
+# A capture cut in the middle of a record: by default nothing of it is stored
+# (its complete version, analysed later, would count the same packets again);
+# --keep-partial stores the packets read before the error and says so.
+python3 "$here/mkpcap.py" --random 500 --seed 2 --start 1589673600 --out "$TMP/full.pcap"
+head -c $(($(stat -c %s "$TMP/full.pcap") - 30)) "$TMP/full.pcap" >"$TMP/cut.pcap"
+expect config_cut_not_stored 1 "nothing of it was stored" -- "$KENCHI" analyze --db "$D" "$TMP/cut.pcap"
+check config_cut_no_row "$(sqlite3 "$D" "SELECT COUNT(*) FROM files WHERE name LIKE '%cut.pcap'")" 0
+expect config_cut_keep_partial 1 "those are stored" -- "$KENCHI" analyze --db "$D" --keep-partial "$TMP/cut.pcap"
+if command -v tcpdump >/dev/null; then # tcpdump reads the same whole records
+  check config_cut_row "$(sqlite3 "$D" "SELECT packets, read_error IS NOT NULL FROM files WHERE name LIKE '%cut.pcap'")" \
+    "$(tcpdump -r "$TMP/cut.pcap" 2>/dev/null | wc -l)|1"
+fi

@@ -12,6 +12,8 @@ COUNTS = ["accesses", "accesses_v4", "accesses_v6", "sources", "wide_port_source
 PER_IP = ["accesses_per_ip", "low_port_per_ip", "high_port_per_ip", "mirai_per_ip",
           "rdp_3389_per_ip"]
 TAGS = ["mirai", "zmap", "masscan", "nmap"]
+# Extra per-day counts both sides give (allowed beside the contract's fields).
+EXTRA = ["low_port", "high_port", "probes"]
 
 
 def as_int(v):
@@ -62,10 +64,26 @@ def compare(truth, report):
             bad = ["%s: %s vs %s" % (k, rb.get(k), t["mirai_by_port"].get(k)) for k in keys
                    if rb.get(k) != t["mirai_by_port"].get(k)]
             diff("mirai_by_port (report vs truth)", "; ".join(bad[:10]), "")
+        for f in EXTRA:
+            if f in r and f in t and r[f] != t[f]:
+                diff(f, r[f], t[f])
         rt = r.get("tags") or {}
         for tag in TAGS:
             if rt.get(tag) != t["tags"][tag]:
                 diff("tags." + tag, rt.get(tag, "(missing)"), t["tags"][tag])
+    # Ingest statistics, when the report gives them: every packet in exactly
+    # one counter; the generator emits nothing for the counters it omits.
+    ring = report.get("ingest")
+    if isinstance(ring, dict):
+        for k, v in ring.items():
+            if k == "files" or not isinstance(v, int):
+                continue
+            want = truth["ingest"].get(k, 0)
+            if v != want:
+                diffs.append("ingest %s: report %r, truth %r" % (k, v, want))
+        for k, want in truth["ingest"].items():
+            if k not in ring:
+                diffs.append("ingest %s: missing in the report, truth %r" % (k, want))
     return diffs
 
 

@@ -50,6 +50,26 @@ golden new_york_dst_start \
   "--seed 4 --days 3 --tz America/New_York --start 2020-03-07 --sensor 192.0.2.128/25 --sensor 2001:db8:0:1:2::/80" \
   "--tz America/New_York --sensor 192.0.2.128/25 --sensor 2001:db8:0:1:2::/80"
 
+golden larger_wide1000 \
+  "--seed 6 --days 2 --scale 4 --wide-ports 1000 --sensor 203.0.113.0/24 --sensor 198.51.100.0/25 --sensor 2001:db8:1::/48" \
+  "--wide-ports 1000 --sensor 203.0.113.0/24 --sensor 198.51.100.0/25 --sensor 2001:db8:1::/48"
+
+# The same capture gzip-compressed on standard input gives the same truth.
+d="$TMP/gzip_stdin"
+mkdir -p "$d"
+if ! "$KENCHI" gen --out "$d/g.pcap" --truth "$d/truth.json" --seed 8 --tz Asia/Tokyo 2>"$d/gen.err"; then
+  not_ok golden_gzip_stdin "gen failed: $(tail -1 "$d/gen.err")"
+elif ! gzip -c "$d/g.pcap" | "$KENCHI" analyze --db "$d/k.db" --tz Asia/Tokyo --sensor 192.0.2.0/24 \
+       --sensor 2001:db8:0:1::/64 - >"$d/an.out" 2>"$d/an.err"; then
+  not_ok golden_gzip_stdin "analyze failed: $(tail -1 "$d/an.err")"
+elif ! "$KENCHI" report --db "$d/k.db" --format json >"$d/report.json" 2>"$d/rep.err"; then
+  not_ok golden_gzip_stdin "report failed: $(tail -1 "$d/rep.err")"
+elif out=$(python3 "$COMPARE" "$d/truth.json" "$d/report.json" 2>&1); then
+  ok golden_gzip_stdin
+else
+  not_ok golden_gzip_stdin "$(echo "$out" | head -8 | tr '\n' '|')"
+fi
+
 # Split: two Tokyo days as 48 hourly files, each analysed in its own run
 # into one database, give the same truth as the whole.
 d="$TMP/split"

@@ -223,6 +223,51 @@ static void test_display_names(void)
     kn_addr_free(&a);
 }
 
+/* 300 nested multiparts: the walk stops at KN_MAIL_MAX_MIME_DEPTH with a
+ * warning; 300 nested message/rfc822 layers: 3 are unwrapped as forwards,
+ * the rest is one eml attachment. */
+static void test_deep_nesting(void)
+{
+    struct kn_buf b = {0};
+    kn_buf_adds(&b, "From: a@b.example\nSubject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n");
+    char line[128];
+    for (int i = 1; i < 300; i++) {
+        snprintf(line, sizeof line, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i - 1, i);
+        kn_buf_adds(&b, line);
+    }
+    kn_buf_adds(&b, "--b299\nContent-Type: text/plain\n\nleaf\n");
+    struct kn_mail *m = parse(b.data);
+    free(b.data);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK_STR(m->subject, "deep");
+    CHECK_EQ(m->n_warnings, 1);
+    if (m->n_warnings)
+        CHECK(strstr(m->warnings[0], "MIME nesting") != NULL);
+    CHECK_STR(m->body_text, "");
+    kn_mail_free(m);
+
+    struct kn_buf c = {0};
+    for (int i = 0; i < 300; i++) {
+        snprintf(line, sizeof line, "From: l%d@b.example\nSubject: l%d\nContent-Type: message/rfc822\n\n", i, i);
+        kn_buf_adds(&c, line);
+    }
+    kn_buf_adds(&c, "From: bottom@b.example\nSubject: bottom\n\nleaf\n");
+    m = parse(c.data);
+    free(c.data);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(m->was_forwarded);
+    CHECK_STR(m->reported_by.addr, "l0@b.example");
+    CHECK_STR(m->subject, "l3");
+    CHECK_EQ(m->n_attachments, 1);
+    if (m->n_attachments)
+        CHECK_EQ(m->attachments[0].type, KN_FT_EML);
+    kn_mail_free(m);
+}
+
 int main(void)
 {
     RUN(test_headers);
@@ -233,5 +278,6 @@ int main(void)
     RUN(test_forwarded);
     RUN(test_not_a_mail);
     RUN(test_display_names);
+    RUN(test_deep_nesting);
     TEST_MAIN_END();
 }

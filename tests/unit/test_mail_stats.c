@@ -232,6 +232,32 @@ static void test_normalisation(void)
     CHECK(!kn_text_hash(NULL, a));
 }
 
+/* Hostile text: random bytes (invalid UTF-8, NULs cut short, lone
+ * continuation bytes) never overrun and never grow beyond 3x the input. */
+static void test_normalise_random_bytes(void)
+{
+    unsigned x = 2024;
+    char buf[600];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = (size_t)(round % 599);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (char)((x >> 16) | 1); /* no NUL inside */
+        }
+        buf[n] = '\0';
+        char *out;
+        long len = kn_text_normalise(buf, &out);
+        CHECK(len >= 0 && (size_t)len <= 3 * n);
+        CHECK(len < 0 || strlen(out) == (size_t)len);
+        free(out);
+        char a[40], b[40];
+        snprintf(a, sizeof a, "%.30s", buf);
+        snprintf(b, sizeof b, "%.30s", buf + n / 2);
+        (void)kn_domain_lookalike(a, b);
+        CHECK(kn_edit_distance(a, a, 2) == 0);
+    }
+}
+
 int main(void)
 {
     RUN(test_unpublished_recipient);
@@ -244,5 +270,6 @@ int main(void)
     RUN(test_encrypted_archive);
     RUN(test_judge_combines);
     RUN(test_normalisation);
+    RUN(test_normalise_random_bytes);
     TEST_MAIN_END();
 }

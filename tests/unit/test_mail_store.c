@@ -180,6 +180,37 @@ static void test_spray_threshold(void)
     unlink(db_path);
 }
 
+/* The same malware inside differently packed archives: the member's
+ * SHA-256 links them, so ten places make all ten spray-type. */
+static void test_spray_by_archive_member(void)
+{
+    struct kn_mail_store *st = fresh_store();
+    struct kn_err err;
+    struct kn_mail_org a = fx_org("a", "a-corp.co.jp");
+    kn_mail_org_save(st, &a, &err);
+    for (int n = 0; n < 10; n++) {
+        struct kn_mail m = fx_mail();
+        char rcpt[64], mid[32], body[64], zsha[65];
+        snprintf(rcpt, sizeof rcpt, "m%d@a-corp.co.jp", n);
+        snprintf(mid, sizeof mid, "<member%d@x>", n);
+        snprintf(body, sizeof body, "text %c%c only here", 'a' + n, 'k' + n);
+        snprintf(zsha, sizeof zsha, "zip%d", n);
+        struct kn_mail_addr to[] = {{rcpt, S("")}};
+        struct kn_attachment member[] = {fx_attachment("x.exe", KN_FT_PE, "same-pe")};
+        struct kn_attachment zip[] = {fx_attachment("x.zip", KN_FT_ZIP, zsha)};
+        zip[0].is_archive = true, zip[0].members = member, zip[0].n_members = 1;
+        m.to = to, m.n_to = 1, m.message_id = mid, m.body_text = body;
+        m.attachments = zip, m.n_attachments = 1;
+        long long id;
+        kn_mail_store_put(st, &a, &m, "t", &id, &err);
+        CHECK_EQ(kn_mail_store_refresh_spray(st, KN_SPRAY_RECIPIENT, &err), 0);
+        CHECK_EQ(query_int(st, "SELECT SUM(spray) FROM mail_msg"), n == 9 ? 10 : 0);
+    }
+    kn_mail_org_free_fields(&a);
+    kn_mail_store_close(st);
+    unlink(db_path);
+}
+
 static void test_spray_by_org_unit(void)
 {
     struct kn_mail_store *st = fresh_store();
@@ -211,6 +242,7 @@ int main(void)
     RUN(test_org_save_and_update);
     RUN(test_dedup_once_per_org);
     RUN(test_spray_threshold);
+    RUN(test_spray_by_archive_member);
     RUN(test_spray_by_org_unit);
     TEST_MAIN_END();
 }
