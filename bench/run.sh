@@ -80,6 +80,18 @@ SETUP='rm -f "$TMP"/b.db*' measure kenchi "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F"
 measure tcpdump "$PACKETS" "$RUNS" tcpdump -n -r "$F" -w /dev/null 'tcp[13] & 2 != 0'
 measure tshark "$SUB_PACKETS" 1 tshark -n -r "$SUB" -q -z dests,tree
+HOURS=$DATA/hours-s$SCALE
+if [[ ! -s $HOURS/23.pcap ]]; then
+  echo "generating $HOURS/HH.pcap (the same capture as 24 hourly files, cached) ..."
+  rm -rf "$HOURS"
+  "$KENCHI" gen --out "$TMP/whole.pcap" --truth "$TMP/whole.json" --scale "$SCALE" \
+    --split-hours "$HOURS" >/dev/null 2>&1
+  rm -f "$TMP/whole.pcap"
+fi
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j1 "$PACKETS" 1 \
+  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j2 "$PACKETS" 1 \
+  "$KENCHI" analyze --jobs 2 --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
 SETUP='rm -f "$TMP"/b.db*' measure kenchi_zst "$PACKETS" 1 \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F.zst"
 SETUP='rm -f "$TMP"/b.db*' measure kenchi_gz "$PACKETS" 1 \
@@ -98,6 +110,8 @@ row "(c) tcpdump BPF -> /dev/null" tcpdump
 row "(d) tshark -z dests,tree (subset)" tshark
 row "    kenchi analyze .zst" kenchi_zst
 row "    kenchi analyze .gz" kenchi_gz
+row "    kenchi 24 hourly files, 1 job" kenchi_hours_j1
+row "    kenchi 24 hourly files, --jobs 2" kenchi_hours_j2
 echo
 for basis in wall cpu; do
   b=$(rate kenchi $basis)

@@ -141,6 +141,12 @@ int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *n
 {
     if (kn_pipeline_read(pl, src, res, progress, ctx, err))
         return -1;
+    return kn_pipeline_commit(pl, name, res, err);
+}
+
+int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_result *res,
+                       struct kn_err *err)
+{
     if (pl->interrupted) {
         res->status = KN_RUN_INTERRUPTED;
         return 0;
