@@ -163,9 +163,11 @@ int kn_cmd_capture(int argc, char **argv)
         fprintf(stderr, "kenchi: %s: %s\n", iface, c.err.msg[0] ? c.err.msg : err.msg);
         status = 1;
     }
+    /* The handlers stay: a second signal (GNU timeout, for one, sends
+     * SIGTERM to the child and again to its process group) must not kill
+     * us during the final flush and statistics; with `running` NULL it
+     * does nothing. */
     running = NULL;
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
     if (kn_pcap_writer_close(c.writer, &err) != 0) {
         fprintf(stderr, "kenchi: %s\n", err.msg);
         status = 1;

@@ -334,6 +334,7 @@ static const char *const member_ext[] = {"docm", "xlsm", "exe", "lnk", "js", "vb
 struct att_plan {
     enum att_kind kind;
     int member;   /* index into member_types for archives */
+    unsigned kit; /* which of 8 builders made scripts and HTML */
     char password[16];
     unsigned number;
     const struct topic *topic;
@@ -351,10 +352,10 @@ static int make_attachment(struct gen *g, const struct att_plan *p, struct attac
             a->mime = "text/html";
         if (p->kind == AK_PDF)
             a->mime = "application/pdf";
-        return mgen_payload(t, &g->rng, g->work_dir, &a->data, err);
+        return mgen_payload(t, p->kit, &g->rng, g->work_dir, &a->data, err);
     }
     struct mgen_buf member = {0};
-    if (mgen_payload(member_types[p->member], &g->rng, g->work_dir, &member, err) < 0) {
+    if (mgen_payload(member_types[p->member], p->kit, &g->rng, g->work_dir, &member, err) < 0) {
         mgb_free(&member);
         return -1;
     }
@@ -389,6 +390,7 @@ static void random_plan(struct gen *g, struct att_plan *p, const struct topic *t
     p->topic = topic;
     p->number = 1000 + mgen_below(&g->rng, 9000);
     p->member = (int)mgen_below(&g->rng, sizeof member_types / sizeof *member_types);
+    p->kit = mgen_below(&g->rng, 8);
     if (emotet) {
         p->kind = mgen_below(&g->rng, 2) ? AK_ZIP_PASSWORD : AK_7Z_PASSWORD;
     } else {

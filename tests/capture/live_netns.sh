@@ -40,7 +40,7 @@ start_capture() {
 # 1. 5 IPv4 echo requests and their 5 replies pass the filter; SIGTERM ends it.
 start_capture "$TMP/v4" -w "$TMP/v4.pcap" --json icmp
 ip netns exec "$A" hping3 -q -1 -c 5 -i u200000 192.0.2.2 >/dev/null 2>&1
-sleep 0.3
+sleep 0.6  # let the last replies reach the capture
 kill -TERM $cap_pid
 wait $cap_pid
 rc=$?
@@ -59,7 +59,7 @@ check "$name -w file sources" "$(tcpdump -nn -r "$TMP/v4.pcap" 'src host 192.0.2
 # are rate-limited, so the filter keeps UDP only); SIGINT ends it.
 start_capture "$TMP/v6" --json 'ip6 and udp'
 ip netns exec "$A" bash -c 'for i in 1 2 3 4; do echo "kenchi $i" >/dev/udp/2001:db8::2/9; sleep 0.1; done' 2>/dev/null
-sleep 0.3
+sleep 0.6  # let the last replies reach the capture
 kill -INT $cap_pid
 wait $cap_pid
 check "$name sigint exit status" "$?" 0

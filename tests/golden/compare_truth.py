@@ -84,6 +84,70 @@ def compare(truth, report):
         for k, want in truth["ingest"].items():
             if k not in ring:
                 diffs.append("ingest %s: missing in the report, truth %r" % (k, want))
+    diffs += compare_periods(truth, report)
+    return diffs
+
+
+def period_of(label, date):
+    """The period a date falls in, in the shape of a report's period label."""
+    if len(label) == 4:
+        return date[:4]
+    if "-H" in label:
+        return "%s-H%d" % (date[:4], 1 if int(date[5:7]) <= 6 else 2)
+    if len(label) == 7:
+        return date[:7]
+    return date
+
+
+def compare_periods(truth, report):
+    """Periods: days with data, count totals (sources and wide-port sources as
+    sums of daily values) and per-day means, all derived from the truth days."""
+    diffs = []
+    for p in report.get("periods", []):
+        label = p.get("period", "")
+        days = [d for d in truth["days"] if period_of(label, d["date"]) == label]
+        if not days:
+            diffs.append("period %s: no truth day falls in it" % label)
+            continue
+        n = len(days)
+        if p.get("days") != n:
+            diffs.append("period %s days: report %r, truth %d" % (label, p.get("days"), n))
+        tot, mean = p.get("totals", {}), p.get("per_day", {})
+
+        def pdiff(what, got, want):
+            diffs.append("period %s %s: report %r, truth %r" % (label, what, got, want))
+
+        sums = {f: sum(d[f] for d in days) for f in COUNTS}
+        for f in ["accesses", "accesses_v4", "accesses_v6", "mirai", "rdp_3389", "backscatter"]:
+            if tot.get(f) != sums[f]:
+                pdiff("totals." + f, tot.get(f), sums[f])
+        for f in ["sources", "wide_port_sources"]:
+            if tot.get(f + "_sum_of_days", sums[f]) != sums[f]:
+                pdiff("totals.%s_sum_of_days" % f, tot.get(f + "_sum_of_days"), sums[f])
+        for tag in TAGS:
+            want = sum(d["tags"][tag] for d in days)
+            if (tot.get("tags") or {}).get(tag) != want:
+                pdiff("totals.tags." + tag, (tot.get("tags") or {}).get(tag), want)
+        ports = {}
+        for d in days:
+            for k, v in d["mirai_by_port"].items():
+                ports[k] = ports.get(k, 0) + v
+        if "mirai_by_port" in tot and \
+                {k: v for k, v in tot["mirai_by_port"].items() if v} != ports:
+            pdiff("totals.mirai_by_port", "(differs)", "")
+        for f in COUNTS + PER_IP:
+            vals = [d[f] for d in days]
+            want = None if None in vals else sum(vals) / n
+            if not close(mean.get(f), want):
+                pdiff("per_day." + f, mean.get(f), want)
+        for tag in TAGS:
+            want = sum(d["tags"][tag] for d in days) / n
+            if not close((mean.get("tags") or {}).get(tag), want):
+                pdiff("per_day.tags." + tag, (mean.get("tags") or {}).get(tag), want)
+        if "mirai_by_port" in mean:
+            got = {k: v for k, v in mean["mirai_by_port"].items() if v}
+            if set(got) != set(ports) or not all(close(got[k], ports[k] / n) for k in ports):
+                pdiff("per_day.mirai_by_port", "(differs)", "")
     return diffs
 
 

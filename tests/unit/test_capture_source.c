@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "capture/source.h"
+#include "capture/writer.h"
 #include "harness.h"
 
 static char tmpdir[] = "/tmp/kn-capture-XXXXXX";
@@ -462,6 +463,39 @@ static void test_stop_ends_reading(void)
     kn_source_close(s);
 }
 
+/* The -w writer: what it writes reads back the same (ns timestamps, the
+ * link type as given, captured vs wire length), and a frame of another
+ * link type is refused. */
+static void test_writer_round_trip(void)
+{
+    struct kn_pcap_writer *w;
+    struct kn_err e;
+    const char *p = path_of("w.pcap");
+    CHECK(kn_pcap_writer_open(&w, p, 101, 262144, &e) == 0);
+    uint8_t data[30];
+    for (int i = 0; i < 30; i++)
+        data[i] = (uint8_t)(i * 7);
+    struct kn_frame f = {.ts_ns = 1600000000987654321ull, .caplen = 30, .wirelen = 1500,
+                         .linktype = 101, .data = data};
+    CHECK(kn_pcap_writer_write(w, &f, &e) == 0);
+    f.ts_ns += 1000;
+    CHECK(kn_pcap_writer_write(w, &f, &e) == 0);
+    f.linktype = 1;
+    CHECK(kn_pcap_writer_write(w, &f, &e) == -1);
+    CHECK(strstr(e.msg, "link type 1") != NULL);
+    CHECK(kn_pcap_writer_close(w, &e) == 0);
+    struct readout r = read_all(p);
+    CHECK_EQ(r.rc, 0);
+    CHECK_EQ(r.frames, 2);
+    CHECK_EQ(r.first.ts_ns, 1600000000987654321ull);
+    CHECK_EQ(r.last.ts_ns, 1600000000987655321ull);
+    CHECK_EQ(r.first.linktype, 101);
+    CHECK_EQ(r.first.caplen, 30);
+    CHECK_EQ(r.first.wirelen, 1500);
+    CHECK_EQ(r.last_data[29], (uint8_t)(29 * 7));
+    CHECK(kn_pcap_writer_open(&w, path_of("no/such/dir/w.pcap"), 1, 65535, &e) == -1);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -483,6 +517,7 @@ int main(void)
     RUN(test_early_close_stops_feeder);
     RUN(test_stdin_plain_and_compressed);
     RUN(test_stop_ends_reading);
+    RUN(test_writer_round_trip);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
