@@ -119,7 +119,7 @@ static void print_summary(const char *name, const struct kn_run_result *r)
     kn_fmt_thousands(g->packets, a, sizeof a);
     kn_fmt_thousands(g->accesses, b, sizeof b);
     kn_fmt_thousands(g->not_sensor, c, sizeof c);
-    printf("%s: %s packets, %s accesses, %s not to a sensor", name, a, b, c);
+    printf("%s%s%s packets, %s accesses, %s not to a sensor", name, *name ? ": " : "", a, b, c);
     static const char *const other[KN_OUT__COUNT] = {
         [KN_OUT_NO_IP] = "without IP", [KN_OUT_TRUNC_LINK] = "truncated in the link layer",
         [KN_OUT_TRUNC_IP] = "truncated in the IP header", [KN_OUT_BAD_IP] = "with a bad IP header",
@@ -129,7 +129,9 @@ static void print_summary(const char *name, const struct kn_run_result *r)
             kn_fmt_thousands(g->outcome[o], a, sizeof a);
             printf(", %s %s", a, other[o]);
         }
-    if (r->status == KN_RUN_SKIPPED)
+    if (!*name)
+        printf("\n");
+    else if (r->status == KN_RUN_SKIPPED)
         printf("; skipped: same content as already analysed '%s', not counted again\n",
                r->skipped_as);
     else
@@ -252,8 +254,10 @@ int kn_cmd_analyze(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     bool tty = isatty(STDERR_FILENO);
-    int failed = 0;
+    int failed = 0, files = 0;
     bool stop = false;
+    struct kn_run_result total; /* ingest statistics of the run: all files read */
+    memset(&total, 0, sizeof total);
     for (int i = optind; i < argc && !stop && !pls[0].interrupted; i += jobs) {
         struct job batch[MAX_JOBS];
         int n = argc - i < jobs ? argc - i : jobs;
@@ -319,6 +323,12 @@ int kn_cmd_analyze(int argc, char **argv)
                 continue;
             }
             print_summary(name, res);
+            files++;
+            total.ingest.packets += res->ingest.packets;
+            total.ingest.accesses += res->ingest.accesses;
+            total.ingest.not_sensor += res->ingest.not_sensor;
+            for (int o = 0; o < KN_OUT__COUNT; o++)
+                total.ingest.outcome[o] += res->ingest.outcome[o];
             if (res->ingest.read_error[0]) {
                 fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
                                 "stored, --keep-partial): %s\n", name,
@@ -326,6 +336,11 @@ int kn_cmd_analyze(int argc, char **argv)
                 failed++;
             }
         }
+    }
+    if (files > 1) {
+        total.status = KN_RUN_COMMITTED;
+        printf("run total (%d files, stored or skipped): ", files);
+        print_summary("", &total);
     }
     status = failed ? 1 : 0;
 out:

@@ -138,6 +138,23 @@ static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, str
     return 0;
 }
 
+/* Does source_day hold any row of this day? Days without rows (the first
+ * file of a day) need no per-source lookup before the insert. 1, 0 or -1. */
+static int day_has_sources(sqlite3 *db, const char *day, struct kn_err *err)
+{
+    sqlite3_stmt *q;
+    if (kn_sql_prepare(db, &q, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err))
+        return -1;
+    sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
 /* Port sets on disk: sorted 4-byte big-endian (proto << 16 | port) values. */
 static int put_sources(sqlite3 *db, sqlite3_stmt **s, struct kn_agg *agg, uint32_t wide,
                        struct kn_err *err)
@@ -145,11 +162,20 @@ static int put_sources(sqlite3 *db, sqlite3_stmt **s, struct kn_agg *agg, uint32
     uint8_t *blob = NULL;
     size_t blob_cap = 0;
     int rc = -1;
+    int32_t cached_day = 0;
+    int cached_has = -1; /* day_has_sources() of cached_day; -1: not asked yet */
     for (size_t i = 0; i < kn_agg_n_sources(agg); i++) {
         struct kn_src_day *r = kn_agg_source_at(agg, i);
         char day[16], addr[INET6_ADDRSTRLEN];
         kn_day_format(r->day, day, sizeof day);
         inet_ntop(r->family == 4 ? AF_INET : AF_INET6, r->addr, addr, sizeof addr);
+        if (cached_has < 0 || cached_day != r->day) {
+            cached_day = r->day;
+            if ((cached_has = day_has_sources(db, day, err)) < 0)
+                goto out;
+        }
+        if (!cached_has)
+            goto put; /* nothing stored for this day before this file */
 
         sqlite3_stmt *g = s[S_SRC_GET];
         sqlite3_bind_text(g, 1, day, -1, SQLITE_TRANSIENT);
@@ -185,7 +211,7 @@ static int put_sources(sqlite3 *db, sqlite3_stmt **s, struct kn_agg *agg, uint32
             goto out;
         }
         sqlite3_reset(g);
-
+    put:;
         sqlite3_stmt *p = s[S_SRC_PUT];
         sqlite3_bind_text(p, 1, day, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(p, 2, addr, -1, SQLITE_TRANSIENT);

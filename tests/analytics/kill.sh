@@ -6,9 +6,9 @@
 source "$(dirname "$0")/../lib.sh"
 here=$(dirname "$0")
 command -v python3 >/dev/null || { skip kill "python3 missing"; exit 0; }
-ROUNDS=${KILL_ROUNDS:-5}
+ROUNDS=${KILL_ROUNDS:-4}
 python3 "$here/mkpcap.py" --random 2000 --seed 9 --start 1589673600 --out "$TMP/small.pcap"
-python3 "$here/mkpcap.py" --big 300000 --start 1589673600 --out "$TMP/big.pcap"
+python3 "$here/mkpcap.py" --big 150000 --start 1589673600 --out "$TMP/big.pcap"
 A=(--sensor 192.0.2.0/24 --sensor 2001:db8:0:1::/64)
 figures() { "$KENCHI" report --db "$1" --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps([r["days"], r["ingest"]], sort_keys=True))'; }
 
