@@ -206,12 +206,18 @@ struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned famil
         return NULL;
     uint64_t h = src_hash(agg, day, family, a16);
     uint64_t frag = (h >> 32) << 32;
+    uint64_t w0, w1;
+    memcpy(&w0, a16, 8);
+    memcpy(&w1, a16 + 8, 8);
     size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
     for (; agg->index[j]; j = (j + 1) & mask) {
         if ((agg->index[j] & 0xFFFFFFFF00000000ull) != frag)
             continue;
         struct kn_src_day *s = src_at(agg, (size_t)(agg->index[j] & 0xFFFFFFFFu) - 1);
-        if (s->day == day && s->family == family && !memcmp(s->addr, a16, 16))
+        uint64_t s0, s1;
+        memcpy(&s0, s->addr, 8);
+        memcpy(&s1, s->addr + 8, 8);
+        if (s->day == day && s->family == family && s0 == w0 && s1 == w1)
             return s;
     }
     if (agg->n_src >= UINT32_MAX - 1)
@@ -237,6 +243,54 @@ struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned famil
     agg->n_src++;
     agg->index[j] = frag | (uint64_t)(i + 1);
     return s;
+}
+
+/* The source address of p as kn_agg_source() keys it (4 or 16 bytes). */
+static const uint8_t *src_addr(const struct kn_pkt *p, uint8_t a4[4])
+{
+    if (p->ip_version != 4)
+        return p->src6;
+    a4[0] = (uint8_t)(p->src4 >> 24);
+    a4[1] = (uint8_t)(p->src4 >> 16);
+    a4[2] = (uint8_t)(p->src4 >> 8);
+    a4[3] = (uint8_t)p->src4;
+    return a4;
+}
+
+void kn_agg_prefetch(const struct kn_agg *agg, const struct kn_pkt *p)
+{
+    const struct kn_dayclock *dc = &agg->clock;
+    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+        return; /* nothing to find yet, or another day: no hint */
+    uint8_t a4[4], a16[16] = {0};
+    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
+    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
+    __builtin_prefetch(&agg->index[(size_t)h & (agg->idx_cap - 1)]);
+    if (agg->cur_day != SIZE_MAX && agg->days[agg->cur_day].day == dc->day) {
+        const struct kn_u32map *m = &agg->days[agg->cur_day].ports;
+        unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
+        kn_u32map_prefetch(m, (p->flags & KN_PKT_HAS_PORTS)
+                                  ? kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport)
+                                  : kn_port_key(fam, KN_PK_NOPORT, p->proto, 0));
+    }
+}
+
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_pkt *p)
+{
+    const struct kn_dayclock *dc = &agg->clock;
+    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+        return;
+    uint8_t a4[4], a16[16] = {0};
+    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
+    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
+    size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
+    for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
+        uint64_t slot = agg->index[j];
+        if ((slot >> 32) == (h >> 32)) {
+            __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
+            return;
+        }
+    }
 }
 
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
@@ -286,14 +340,7 @@ int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, st
     }
 
     uint8_t a4[4];
-    const uint8_t *addr = p->src6;
-    if (p->ip_version == 4) {
-        a4[0] = (uint8_t)(p->src4 >> 24);
-        a4[1] = (uint8_t)(p->src4 >> 16);
-        a4[2] = (uint8_t)(p->src4 >> 8);
-        a4[3] = (uint8_t)p->src4;
-        addr = a4;
-    }
+    const uint8_t *addr = src_addr(p, a4);
     /* Records never move (chunks), so the previous hit stays valid. */
     struct kn_src_day *s = agg->last_src;
     if (!s || s->day != day || s->family != p->ip_version ||

@@ -106,6 +106,14 @@ uint32_t kn_agg_wide_ports(const struct kn_agg *agg);
  * 0, or -1 out of memory (err says so). */
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err);
 
+/* Hints for a packet that kn_agg_add() will count a few packets later: the
+ * source index slot and the day's port counter are fetched into the cache
+ * meanwhile (kn_agg_prefetch), then, once that slot is there, the source's
+ * record (kn_agg_prefetch_source). Pure hints: no state changes, any packet
+ * is fine, and skipping them changes nothing but speed. */
+void kn_agg_prefetch(const struct kn_agg *agg, const struct kn_pkt *p);
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_pkt *p);
+
 /* Merges src into dst (same threshold). 0 or -1. */
 int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err);
 

@@ -16,10 +16,7 @@ void kn_u32map_free(struct kn_u32map *m)
     kn_u32map_init(m);
 }
 
-static inline size_t slot_of(const struct kn_u32map *m, uint32_t key)
-{
-    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> m->shift);
-}
+#define slot_of kn_u32map_slot_of
 
 static int grow(struct kn_u32map *m)
 {

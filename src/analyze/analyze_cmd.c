@@ -1,7 +1,11 @@
 /* `kenchi analyze --db PATH --sensor CIDR... [--tz ZONE] [--wide-ports N] FILE...`:
  * the command layer over the pipeline: options, the stored config, one
- * commit per file, a progress line on a terminal, and the messages. */
+ * commit per file, a progress line on a terminal, and the messages.
+ * With --jobs N, N files are read at once on N threads (one pipeline each),
+ * then committed one by one in command-line order, so the database and the
+ * messages are the same as with one job. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "analyze/analyze.h"
 #include "analyze/pipeline.h"
 #include "report/numfmt.h"
 
 static const char usage_text[] =
     "usage: kenchi analyze --db PATH --sensor CIDR [--sensor CIDR]... [--tz ZONE]\n"
-    "                      [--wide-ports N] [--keep-partial] FILE...\n"
+    "                      [--wide-ports N] [--keep-partial] [--jobs N] FILE...\n"
     "\n"
     "Reads captures (pcap or pcapng, plain, gzip or zstd; \"-\" for standard input),\n"
     "counts every packet to a sensor address into the figures of docs/metrics.md and\n"
@@ -29,23 +35,50 @@ static const char usage_text[] =
     "  --keep-partial    store what was read from a file that ends in a read error\n"
     "                    (by default such a file is not stored: its complete version,\n"
     "                    analysed later, would count the same packets again)\n"
+    "  --jobs N, -j N    read N files at once on N threads (default 1, at most 8);\n"
+    "                    files are still stored one by one in the order given, so\n"
+    "                    the database ends up the same as with one job\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
     "were already analysed (same content, whatever its name or compression) is\n"
     "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage.\n";
 
-/* The running pipeline and source, for the signal handler. */
-static struct kn_pipeline *volatile sig_pipeline;
-static struct kn_source *volatile sig_source;
+#define MAX_JOBS 8
+
+/* The running pipelines and sources, for the signal handler. */
+static struct kn_pipeline *volatile sig_pipeline[MAX_JOBS];
+static struct kn_source *volatile sig_source[MAX_JOBS];
 
 static void on_signal(int sig)
 {
     (void)sig;
-    if (sig_pipeline)
-        sig_pipeline->interrupted = 1;
-    if (sig_source)
-        kn_source_stop(sig_source);
+    for (int k = 0; k < MAX_JOBS; k++) {
+        if (sig_pipeline[k])
+            sig_pipeline[k]->interrupted = 1;
+        if (sig_source[k])
+            kn_source_stop(sig_source[k]);
+    }
+}
+
+/* One file of a batch: opened, read (maybe on a thread of its own), then
+ * committed by the main thread. */
+struct job {
+    const char *name;
+    struct kn_pipeline *pl;
+    struct kn_source *src; /* NULL when it could not be opened */
+    struct kn_run_result res;
+    struct kn_err err;
+    int rc;                /* kn_pipeline_read's */
+    pthread_t thread;
+    bool threaded;
+};
+
+static void *read_job(void *arg)
+{
+    struct job *j = arg;
+    j->rc = kn_pipeline_read(j->pl, j->src, &j->res, NULL, NULL, &j->err);
+    return NULL;
 }
 
 struct progress {
@@ -111,7 +144,7 @@ int kn_cmd_analyze(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},       {"sensor", required_argument, NULL, 's'},
         {"tz", required_argument, NULL, 'z'},       {"wide-ports", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},           {"keep-partial", no_argument, NULL, 'k'},
-        {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, 'j'},     {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
     bool keep_partial = false;
@@ -121,14 +154,14 @@ int kn_cmd_analyze(int argc, char **argv)
     int status = 2, c;
     struct kn_err err;
     struct kn_store *st = NULL;
-    struct kn_pipeline pl;
-    bool have_pl = false;
+    struct kn_pipeline pls[MAX_JOBS];
+    int n_pl = 0, jobs = 1;
     if (!req || !cfg) {
         fprintf(stderr, "kenchi analyze: out of memory\n");
         goto out;
     }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             db = optarg;
@@ -167,6 +200,16 @@ int kn_cmd_analyze(int argc, char **argv)
         case 'k':
             keep_partial = true;
             break;
+        case 'j': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > MAX_JOBS || optarg[0] == '-') {
+                fprintf(stderr, "kenchi analyze: --jobs wants a number from 1 to %d\n", MAX_JOBS);
+                goto out;
+            }
+            jobs = (int)n;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             status = 0;
@@ -192,13 +235,19 @@ int kn_cmd_analyze(int argc, char **argv)
         goto out;
     }
     status = 1;
-    if (kn_pipeline_init(&pl, cfg, st, &err)) {
-        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
-        goto out;
+    /* A commit writes one row per source-day, often 10^5..10^7 of them, into
+     * indexes spread over the whole file: with SQLite's default 2 MiB page
+     * cache every insert re-reads and re-writes pages through the kernel.
+     * 32 MiB keeps a large day's working set in memory (docs/performance.md). */
+    sqlite3_exec(kn_store_db(st), "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+    for (; n_pl < jobs; n_pl++) {
+        if (kn_pipeline_init(&pls[n_pl], cfg, st, &err)) {
+            fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+            goto out;
+        }
+        pls[n_pl].keep_partial = keep_partial;
+        sig_pipeline[n_pl] = &pls[n_pl];
     }
-    have_pl = true;
-    pl.keep_partial = keep_partial;
-    sig_pipeline = &pl;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -206,56 +255,86 @@ int kn_cmd_analyze(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     bool tty = isatty(STDERR_FILENO);
     int failed = 0, files = 0;
+    bool stop = false;
     struct kn_run_result total; /* ingest statistics of the run: all files read */
     memset(&total, 0, sizeof total);
-    for (int i = optind; i < argc && !pl.interrupted; i++) {
-        const char *name = argv[i];
-        struct kn_source *src;
-        if (kn_source_open_file(&src, name, &err)) {
-            fprintf(stderr, "kenchi analyze: %s: %s\n", name, err.msg);
-            failed++;
-            continue;
+    for (int i = optind; i < argc && !stop && !pls[0].interrupted; i += jobs) {
+        struct job batch[MAX_JOBS];
+        int n = argc - i < jobs ? argc - i : jobs;
+        for (int k = 0; k < n; k++) {
+            struct job *j = &batch[k];
+            memset(j, 0, sizeof *j);
+            j->name = argv[i + k];
+            j->pl = &pls[k];
+            if (kn_source_open_file(&j->src, j->name, &j->err))
+                continue;
+            sig_source[k] = j->src;
+            /* With several jobs all but the first read on threads of their
+             * own; one job reads here, with the progress line. */
+            if (n > 1 && k > 0)
+                j->threaded = pthread_create(&j->thread, NULL, read_job, j) == 0;
+            if (n > 1 && k > 0 && !j->threaded)
+                read_job(j); /* no thread to be had: read it here, in turn */
         }
-        sig_source = src;
-        struct progress pr = {.name = name};
-        clock_gettime(CLOCK_MONOTONIC, &pr.start);
-        pr.last = pr.start;
-        struct kn_run_result res;
-        int rc = kn_pipeline_run(&pl, src, name, &res, tty ? show_progress : NULL, &pr, &err);
-        sig_source = NULL;
-        kn_source_close(src);
-        if (pr.shown)
-            fprintf(stderr, "\r\033[K");
-        if (rc) {
-            fprintf(stderr, "kenchi analyze: %s: %s\n", name, err.msg);
-            failed++;
-            continue;
+        for (int k = 0; k < n; k++) {
+            struct job *j = &batch[k];
+            if (!j->src || j->threaded || (n > 1 && k > 0))
+                continue;
+            struct progress pr = {.name = j->name};
+            clock_gettime(CLOCK_MONOTONIC, &pr.start);
+            pr.last = pr.start;
+            j->rc = kn_pipeline_read(j->pl, j->src, &j->res, tty && n == 1 ? show_progress : NULL,
+                                     &pr, &j->err);
+            if (pr.shown)
+                fprintf(stderr, "\r\033[K");
         }
-        if (res.status == KN_RUN_INTERRUPTED) {
-            fprintf(stderr, "kenchi analyze: interrupted while reading %s: nothing of it was "
-                            "stored\n", name);
-            failed++;
-            break;
+        for (int k = 0; k < n; k++) {
+            if (batch[k].threaded)
+                pthread_join(batch[k].thread, NULL);
+            sig_source[k] = NULL;
+            kn_source_close(batch[k].src);
         }
-        if (res.status == KN_RUN_PARTIAL) {
-            fprintf(stderr, "kenchi analyze: %s: read error after %llu packets: %s; nothing "
-                            "of it was stored (--keep-partial stores what was read)\n",
-                    name, (unsigned long long)res.ingest.packets, res.ingest.read_error);
-            failed++;
-            continue;
-        }
-        print_summary(name, &res);
-        files++;
-        total.ingest.packets += res.ingest.packets;
-        total.ingest.accesses += res.ingest.accesses;
-        total.ingest.not_sensor += res.ingest.not_sensor;
-        for (int o = 0; o < KN_OUT__COUNT; o++)
-            total.ingest.outcome[o] += res.ingest.outcome[o];
-        if (res.ingest.read_error[0]) {
-            fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
-                            "stored, --keep-partial): %s\n", name,
-                    (unsigned long long)res.ingest.packets, res.ingest.read_error);
-            failed++;
+        for (int k = 0; k < n && !stop; k++) {
+            struct job *j = &batch[k];
+            const char *name = j->name;
+            struct kn_run_result *res = &j->res;
+            if (!j->src) {
+                fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
+                failed++;
+                continue;
+            }
+            if (j->rc || kn_pipeline_commit(j->pl, name, res, &j->err)) {
+                fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
+                failed++;
+                continue;
+            }
+            if (res->status == KN_RUN_INTERRUPTED) {
+                fprintf(stderr, "kenchi analyze: interrupted while reading %s: nothing of it was "
+                                "stored\n", name);
+                failed++;
+                stop = true;
+                break;
+            }
+            if (res->status == KN_RUN_PARTIAL) {
+                fprintf(stderr, "kenchi analyze: %s: read error after %llu packets: %s; nothing "
+                                "of it was stored (--keep-partial stores what was read)\n",
+                        name, (unsigned long long)res->ingest.packets, res->ingest.read_error);
+                failed++;
+                continue;
+            }
+            print_summary(name, res);
+            files++;
+            total.ingest.packets += res->ingest.packets;
+            total.ingest.accesses += res->ingest.accesses;
+            total.ingest.not_sensor += res->ingest.not_sensor;
+            for (int o = 0; o < KN_OUT__COUNT; o++)
+                total.ingest.outcome[o] += res->ingest.outcome[o];
+            if (res->ingest.read_error[0]) {
+                fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
+                                "stored, --keep-partial): %s\n", name,
+                        (unsigned long long)res->ingest.packets, res->ingest.read_error);
+                failed++;
+            }
         }
     }
     if (files > 1) {
@@ -265,9 +344,10 @@ int kn_cmd_analyze(int argc, char **argv)
     }
     status = failed ? 1 : 0;
 out:
-    sig_pipeline = NULL;
-    if (have_pl)
-        kn_pipeline_free(&pl);
+    for (int k = 0; k < n_pl; k++) {
+        sig_pipeline[k] = NULL;
+        kn_pipeline_free(&pls[k]);
+    }
     kn_store_close(st);
     free(req);
     free(cfg);

@@ -35,6 +35,49 @@ void kn_pipeline_free(struct kn_pipeline *pl)
     pl->hash = NULL;
 }
 
+/* Accesses wait in a small ring before they are aggregated: each source is
+ * a random probe into a table far larger than the cache, so the table's
+ * slot is prefetched when a packet enters the ring and its record half
+ * way through, and both are in the cache by the time kn_agg_add() runs.
+ * Order is kept: the ring only delays. */
+#define AHEAD 16 /* a power of two */
+
+struct pending {
+    struct kn_pkt p;
+    struct kn_class c;
+};
+
+struct ring {
+    struct pending v[AHEAD];
+    uint64_t in, out; /* packets entered, packets aggregated */
+};
+
+static int ring_drain(struct kn_pipeline *pl, struct ring *r, uint64_t upto, struct kn_err *err)
+{
+    for (; r->out < upto; r->out++) {
+        struct pending *e = &r->v[r->out % AHEAD];
+        if (kn_agg_add(pl->agg, &e->p, e->c, err))
+            return -1;
+    }
+    return 0;
+}
+
+static int ring_push(struct kn_pipeline *pl, struct ring *r, const struct kn_pkt *p,
+                     struct kn_err *err)
+{
+    if (r->in - r->out == AHEAD && ring_drain(pl, r, r->out + 1, err))
+        return -1;
+    struct pending *e = &r->v[r->in % AHEAD];
+    e->p = *p;
+    e->p.payload = NULL; /* borrowed from the frame, which the next read replaces */
+    e->c = kn_classify(p);
+    kn_agg_prefetch(pl->agg, &e->p);
+    r->in++;
+    if (r->in - r->out > AHEAD / 2)
+        kn_agg_prefetch_source(pl->agg, &r->v[(r->in - 1 - AHEAD / 2) % AHEAD].p);
+    return 0;
+}
+
 int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_run_result *res,
                      kn_progress_fn progress, void *ctx, struct kn_err *err)
 {
@@ -46,6 +89,8 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     struct kn_frame f;
     struct kn_pkt p;
     struct kn_err rerr;
+    struct ring ring;
+    ring.in = ring.out = 0;
     int rc;
     uint64_t first = UINT64_MAX, last = 0;
     while ((rc = kn_source_next(src, &f, &rerr)) == 1) {
@@ -62,7 +107,7 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
         if (p.outcome == KN_OUT_IP) {
             if (kn_is_access(&pl->sensors, &p)) {
                 ing->accesses++;
-                if (kn_agg_add(pl->agg, &p, kn_classify(&p), err))
+                if (ring_push(pl, &ring, &p, err))
                     return -1;
             } else {
                 ing->not_sensor++;
@@ -74,6 +119,8 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
             progress(ctx, ing, &ss);
         }
     }
+    if (ring_drain(pl, &ring, ring.in, err))
+        return -1;
     if (rc < 0)
         snprintf(ing->read_error, sizeof ing->read_error, "%s", rerr.msg);
     struct kn_source_stats ss;
@@ -94,6 +141,12 @@ int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *n
 {
     if (kn_pipeline_read(pl, src, res, progress, ctx, err))
         return -1;
+    return kn_pipeline_commit(pl, name, res, err);
+}
+
+int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_result *res,
+                       struct kn_err *err)
+{
     if (pl->interrupted) {
         res->status = KN_RUN_INTERRUPTED;
         return 0;

@@ -66,4 +66,11 @@ int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *n
                     struct kn_run_result *res, kn_progress_fn progress, void *ctx,
                     struct kn_err *err);
 
+/* The second half of kn_pipeline_run: decides and commits what
+ * kn_pipeline_read left in pl->agg and *res (res->status set). Several
+ * pipelines may read in parallel threads; commits go one at a time from
+ * the thread that owns the store, in file order. 0 or -1. */
+int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_result *res,
+                       struct kn_err *err);
+
 #endif

@@ -34,6 +34,8 @@ static void gen_usage(FILE *out)
             "  --scale N           multiply the traffic by N (default 1: about 12,000\n"
             "                      packets a day)\n"
             "  --wide-ports N      wide-port threshold the truth uses (default 100)\n"
+            "  --radiation N       add N background-radiation sources a day, each sending\n"
+            "                      one or two TCP SYNs (default 0; for memory tests)\n"
             "  --split-hours DIR   also write the packets as hourly files DIR/HH.pcap, HH\n"
             "                      counted from the first local midnight (00, 01, ... 47 ...)\n",
             GEN_MAX_DAYS);
@@ -60,6 +62,7 @@ int kn_cmd_gen(int argc, char **argv)
         {"days", required_argument, 0, 'd'},    {"tz", required_argument, 0, 'z'},
         {"sensor", required_argument, 0, 'n'},  {"scale", required_argument, 0, 'x'},
         {"wide-ports", required_argument, 0, 'w'}, {"split-hours", required_argument, 0, 'H'},
+        {"radiation", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     struct kn_gen_config cfg;
@@ -96,6 +99,11 @@ int kn_cmd_gen(int argc, char **argv)
                 return 2;
             }
             cfg.scale = (unsigned)v;
+            break;
+        case 'R':
+            if (parse_uint(optarg, "--radiation", 15000000, &v) < 0)
+                return 2;
+            cfg.radiation = (unsigned)v;
             break;
         case 'w':
             if (parse_uint(optarg, "--wide-ports", 30000, &v) < 0 || v < 2) {

@@ -25,6 +25,7 @@ struct kn_gen_config {
     unsigned n_sensors;     /* non-overlapping prefixes */
     unsigned scale;         /* multiplies the number of actors of every class */
     unsigned wide_ports;    /* the wide-port threshold the truth uses (default 100) */
+    unsigned radiation;     /* extra one-or-two-packet TCP SYN sources per day (default 0) */
     const char *out_path;   /* the pcap */
     const char *truth_path; /* TRUTH.json */
     const char *split_dir;  /* NULL, or a directory for hourly files HH.pcap */

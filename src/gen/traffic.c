@@ -869,6 +869,12 @@ static void plan_day(struct planner *pl, unsigned d, uint32_t *mirai_prev, uint3
         for (int j = 0; j < 5; j++)
             add(pl, d, C_OUTSIDE, 0, (uint32_t)gen_rng_range(&r, 4, 40), new_src(pl));
     }
+    /* Background radiation (--radiation): many sources seen once or twice,
+     * as a telescope sees most of its sources. Its own random stream, so
+     * runs without it stay byte for byte what they were. */
+    struct gen_rng rr = gen_rng_make(c->cfg->seed, 0xbac0000000ULL + d);
+    for (unsigned j = 0; j < c->cfg->radiation && !pl->oom; j++)
+        add(pl, d, C_TCP_NOISE, 0, 1 + (uint32_t)gen_rng_below(&rr, 2), new_src(pl));
 }
 
 int gen_traffic_plan(const struct gen_ctx *c, struct gen_actor **out, size_t *n, struct kn_err *err)

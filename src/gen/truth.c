@@ -398,6 +398,8 @@ int gen_truth_write(struct gen_truth *t, const struct kn_gen_config *cfg, const 
     json_object_set_new(config, "start", json_string(start));
     json_object_set_new(config, "days", json_integer(cfg->days));
     json_object_set_new(config, "scale", json_integer(cfg->scale));
+    if (cfg->radiation)
+        json_object_set_new(config, "radiation", json_integer(cfg->radiation));
 
     json_t *days = json_array();
     for (unsigned d = 0; d < t->ndays; d++) {

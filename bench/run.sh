@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `make bench`: how fast kenchi analyses a capture compared with just reading
+# it, and with tcpdump and tshark, all measured in this one run.
+#
+#   (a) floor    bench/pcap_floor: a bare libpcap loop that only counts packets
+#   (b) kenchi   `kenchi analyze` (every figure and tag) into a fresh SQLite
+#   (c) tcpdump  `tcpdump -r F -w /dev/null 'tcp[13] & 2 != 0'` (a BPF filter)
+#   (d) tshark   `tshark -n -q -z dests,tree`: packets per destination address
+#                and per TCP/UDP port, counted inside tshark, on a subset
+#   plus kenchi on .zst and .gz copies (decompressed on the feeder thread).
+#
+# The capture (>= 3 million packets, `kenchi gen --scale`) and its compressed
+# copies are cached in $BUILD/bench-data/. Each tool runs RUNS times; the best
+# run counts (the machine is shared: the load average is printed). Rates are
+# given per wall-clock second and per CPU second (user + system): on a busy
+# machine the CPU rate is the steadier measure of the work a tool does.
+#
+# Environment: KENCHI, BUILD (set by make), RUNS (default 3), SCALE (default
+# 250, about 3.2 million packets), TSHARK_PACKETS (default 300000),
+# BIG=1 adds the memory-at-scale step (10 million one-or-two-packet sources).
+set -euo pipefail
+: "${KENCHI:?}" "${BUILD:?}"
+RUNS=${RUNS:-3}
+SCALE=${SCALE:-250}
+TSHARK_PACKETS=${TSHARK_PACKETS:-300000}
+DATA=$BUILD/bench-data
+FLOOR=$BUILD/bench/pcap_floor
+SENSORS=(--sensor 192.0.2.0/24 --sensor 2001:db8:0:1::/64)
+mkdir -p "$DATA"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+F=$DATA/bench-s$SCALE.pcap
+if [[ ! -s $F ]]; then
+  echo "generating $F (kenchi gen --scale $SCALE, cached) ..."
+  "$KENCHI" gen --out "$F.tmp" --truth "$DATA/bench-s$SCALE.json" --scale "$SCALE" >/dev/null
+  mv "$F.tmp" "$F"
+fi
+[[ -s $F.zst ]] || { zstd -q -3 -T2 -f "$F" -o "$F.zst.tmp" && mv "$F.zst.tmp" "$F.zst"; }
+[[ -s $F.gz ]] || { gzip -1 -c "$F" >"$F.gz.tmp" && mv "$F.gz.tmp" "$F.gz"; }
+SUB=$DATA/bench-s$SCALE-first$TSHARK_PACKETS.pcap
+[[ -s $SUB ]] || { tcpdump -n -r "$F" -c "$TSHARK_PACKETS" -w "$SUB.tmp" 2>/dev/null && mv "$SUB.tmp" "$SUB"; }
+
+PACKETS=$("$FLOOR" "$F")
+SUB_PACKETS=$("$FLOOR" "$SUB")
+
+# measure NAME PACKETS RUNS CMD...: runs CMD RUNS times (before each run,
+# $SETUP if set, untimed); records the best wall time, the best CPU time and
+# the largest peak RSS in $TMP/NAME.
+measure() {
+  local name=$1 packets=$2 runs=$3
+  shift 3
+  local best_wall="" best_cpu="" rss=0
+  for ((i = 0; i < runs; i++)); do
+    [[ -n ${SETUP:-} ]] && eval "$SETUP"
+    /usr/bin/time -f "%e %U %S %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || {
+      echo "bench: $name failed:" >&2; cat "$TMP/err" "$TMP/out" >&2; exit 1; }
+    read -r wall user sys kb <"$TMP/time"
+    local cpu
+    cpu=$(echo "$user + $sys" | bc -l)
+    if [[ -z $best_wall ]] || (($(echo "$wall < $best_wall" | bc -l))); then best_wall=$wall; fi
+    if [[ -z $best_cpu ]] || (($(echo "$cpu < $best_cpu" | bc -l))); then best_cpu=$cpu; fi
+    ((kb > rss)) && rss=$kb
+  done
+  echo "$packets $best_wall $best_cpu $rss" >"$TMP/$name"
+}
+
+rate() { # rate NAME wall|cpu -> packets per second
+  local p w c r
+  read -r p w c r <"$TMP/$1"
+  if [[ $2 == wall ]]; then echo "$p / $w" | bc -l; else echo "$p / $c" | bc -l; fi
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "capture: $F: $PACKETS packets, $(du -m "$F" | cut -f1) MiB; best of $RUNS runs each"
+echo
+
+measure floor "$PACKETS" "$RUNS" "$FLOOR" "$F"
+SETUP='rm -f "$TMP"/b.db*' measure kenchi "$PACKETS" "$RUNS" \
+  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F"
+measure tcpdump "$PACKETS" "$RUNS" tcpdump -n -r "$F" -w /dev/null 'tcp[13] & 2 != 0'
+measure tshark "$SUB_PACKETS" 1 tshark -n -r "$SUB" -q -z dests,tree
+HOURS=$DATA/hours-s$SCALE
+if [[ ! -s $HOURS/23.pcap ]]; then
+  echo "generating $HOURS/HH.pcap (the same capture as 24 hourly files, cached) ..."
+  rm -rf "$HOURS"
+  "$KENCHI" gen --out "$TMP/whole.pcap" --truth "$TMP/whole.json" --scale "$SCALE" \
+    --split-hours "$HOURS" >/dev/null 2>&1
+  rm -f "$TMP/whole.pcap"
+fi
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j1 "$PACKETS" 1 \
+  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j2 "$PACKETS" 1 \
+  "$KENCHI" analyze --jobs 2 --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_zst "$PACKETS" 1 \
+  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F.zst"
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_gz "$PACKETS" 1 \
+  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F.gz"
+
+row() { # row LABEL NAME
+  local p w c r
+  read -r p w c r <"$TMP/$2"
+  printf '%-34s %10s %8s %8s %12.0f %12.0f %9.1f\n' "$1" "$p" "$w" "$c" \
+    "$(rate "$2" wall)" "$(rate "$2" cpu)" "$(echo "$r / 1024" | bc -l)"
+}
+printf '%-34s %10s %8s %8s %12s %12s %9s\n' tool packets wall_s cpu_s pkts/s_wall pkts/s_cpu rss_MiB
+row "(a) libpcap read loop (floor)" floor
+row "(b) kenchi analyze -> SQLite" kenchi
+row "(c) tcpdump BPF -> /dev/null" tcpdump
+row "(d) tshark -z dests,tree (subset)" tshark
+row "    kenchi analyze .zst" kenchi_zst
+row "    kenchi analyze .gz" kenchi_gz
+row "    kenchi 24 hourly files, 1 job" kenchi_hours_j1
+row "    kenchi 24 hourly files, --jobs 2" kenchi_hours_j2
+echo
+for basis in wall cpu; do
+  b=$(rate kenchi $basis)
+  printf 'ratios by %-4s: b/a %.2f   b/c %.2f   b/d %.0f\n' "$basis" \
+    "$(echo "$b / $(rate floor $basis)" | bc -l)" "$(echo "$b / $(rate tcpdump $basis)" | bc -l)" \
+    "$(echo "$b / $(rate tshark $basis)" | bc -l)"
+done
+echo "(d) ran on the first $SUB_PACKETS packets of the capture; its rate is packets of that subset per second"
+read -r _ _ _ rss <"$TMP/kenchi"
+sources=$(sqlite3 "$TMP/b.db" 'SELECT count(*) FROM source_day' 2>/dev/null || echo 0)
+budget=$(echo "(64 * 1048576 + 100 * $sources) / 1048576" | bc -l)
+printf 'kenchi peak RSS %.1f MiB for %s source-days; budget 64 MiB + 100 B each = %.1f MiB\n' \
+  "$(echo "$rss / 1024" | bc -l)" "$sources" "$budget"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [[ ${BIG:-0} == 1 ]]; then
+  echo
+  "$(dirname "$0")/big.sh"
+fi
