@@ -107,4 +107,19 @@ bench: deps
 clean:
 	rm -rf build
 
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: the binary, man pages
+# (man/*.1, man/*.5), the sensor's systemd unit and example configuration.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+install: $(KENCHI)
+	install -D -m 0755 $(KENCHI) $(DESTDIR)$(PREFIX)/bin/kenchi
+	for m in $(wildcard man/*.1); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/$${m##*/}; done
+	for m in $(wildcard man/*.5); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/$${m##*/}; done
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local|$(PREFIX)|g' packaging/kenchi-sensor.service > $(DESTDIR)$(UNITDIR)/kenchi-sensor.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/kenchi-sensor.service
+	install -D -m 0644 packaging/sensor.conf.example $(DESTDIR)$(SYSCONFDIR)/kenchi/sensor.conf.example
+	for d in docs/sensor.md docs/central.md; do [ ! -f $$d ] || install -D -m 0644 $$d $(DESTDIR)$(PREFIX)/share/doc/kenchi/$${d##*/}; done
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -6,9 +6,9 @@
 #include "capture/cmd_capture.h"
 #include "commands.h"
 #include "gen/gen.h"
-#include "mail/dump.h"
 #include "mail/cmd_mail.h"
 #include "report/report.h"
+#include "sensor/sensor.h"
 #include "stats/cmd_stats.h"
 
 #define KENCHI_VERSION "0.1.0"
@@ -17,10 +17,10 @@
 static const struct kn_command commands[] = {
     {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
+    {"sensor", "capture live into the local database, one committed interval at a time", kn_cmd_sensor},
     {"stats", "ingest statistics of capture files (pcap/pcapng, .gz/.zst, -)", kn_cmd_stats},
     {"capture", "capture live packets (BPF filter, -w FILE) with ingest statistics", kn_cmd_capture},
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},
-    {"mail-dump", "parse mails (eml, mbox, maildir) and print what the parser sees, as JSON", cmd_mail_dump},
     {"mail", "targeted-email analysis: organisations, ingest, report, campaigns, show, gen", kn_cmd_mail},
     {0},
 };

@@ -42,6 +42,12 @@ int kn_source_open_file(struct kn_source **out, const char *path, struct kn_err 
 int kn_source_open_live(struct kn_source **out, const char *iface, const char *bpf,
                         struct kn_err *err);
 
+/* The same for throughput rather than latency (sensors): a kernel buffer
+ * of buffer_bytes and no immediate mode, so frames are delivered in blocks
+ * (at most about 100 ms late) and a burst does not overflow the ring. */
+int kn_source_open_live_buffered(struct kn_source **out, const char *iface, const char *bpf,
+                                 int buffer_bytes, struct kn_err *err);
+
 /* Reads the next frame: 1 and *frame filled; 0 at the end (or after
  * kn_source_stop()); -1 on an error that ends the source (err says which,
  * e.g. a record header claiming a length past the snaplen). Frames returned

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mail/dump.h"
 #include "mail/store.h"
 
 struct mail_subcommand {
@@ -19,6 +20,7 @@ static const struct mail_subcommand subcommands[] = {
     {"campaigns", "campaigns --db PATH [--format table|json]", kn_cmd_mail_campaigns},
     {"show", "show --db PATH ID", kn_cmd_mail_show},
     {"gen", "gen --out DIR --truth TRUTH.json [--seed N] [--count N]", kn_cmd_mail_gen},
+    {"dump", "dump [--brief] FILE|DIR|MBOX...", cmd_mail_dump},
     {0},
 };
 

@@ -1,4 +1,4 @@
-/* `kenchi mail-dump [--brief] PATH...`: parses every message in each path
+/* `kenchi mail dump [--brief] PATH...`: parses every message in each path
  * (see reader.h) and prints one JSON object per message. --brief leaves
  * out body text. Exit 0 when every message parsed, 1 otherwise. */
 #include <jansson.h>
@@ -128,7 +128,7 @@ int cmd_mail_dump(int argc, char **argv)
     struct dump_ctx ctx = {0};
     int first = 1;
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: kenchi mail-dump [--brief] FILE|DIR|MBOX...\n"
+        printf("usage: kenchi mail dump [--brief] FILE|DIR|MBOX...\n"
                "Parses every message (.eml, mbox, maildir, directories) and prints one JSON\n"
                "object per message: headers, hops, authentication results, URLs, attachments\n"
                "with hashes, types and archive members. --brief omits body_text.\n");
@@ -139,18 +139,18 @@ int cmd_mail_dump(int argc, char **argv)
         first = 2;
     }
     if (first >= argc) {
-        fprintf(stderr, "usage: kenchi mail-dump [--brief] FILE|DIR|MBOX...\n");
+        fprintf(stderr, "usage: kenchi mail dump [--brief] FILE|DIR|MBOX...\n");
         return 2;
     }
     struct kn_mail_reader_cb cb = {on_message, on_error, &ctx};
     for (int i = first; i < argc; i++) {
         struct kn_err err = {{0}};
         if (kn_mail_read_path(argv[i], &cb, &err) < 0) {
-            fprintf(stderr, "kenchi mail-dump: %s\n", err.msg);
+            fprintf(stderr, "kenchi mail dump: %s\n", err.msg);
             ctx.failed++;
         }
     }
     fflush(stdout);
-    fprintf(stderr, "kenchi mail-dump: %zu parsed, %zu failed\n", ctx.ok, ctx.failed);
+    fprintf(stderr, "kenchi mail dump: %zu parsed, %zu failed\n", ctx.ok, ctx.failed);
     return ctx.failed ? 1 : 0;
 }

@@ -63,6 +63,8 @@ struct kn_report {
     size_t n_periods;
     /* ingest statistics summed over the stored files */
     uint64_t files, packets, accesses, not_sensor, outcome[KN_OUT__COUNT];
+    /* live capture (kenchi sensor intervals): kernel counts, so a gap shows */
+    uint64_t live_intervals, drop_intervals, kernel_received, kernel_dropped;
 };
 
 /* Parses "tcp/3389", "udp/53" into a series. 0 or -1 (err). */

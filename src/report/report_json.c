@@ -168,6 +168,13 @@ int kn_report_json(const struct kn_report *r, FILE *out, struct kn_err *err)
         [KN_OUT_UNKNOWN_LINK] = "unknown_link"};
     for (int o = 1; o < KN_OUT__COUNT; o++)
         json_object_set_new(ing, names[o], json_integer((json_int_t)r->outcome[o]));
+    if (r->live_intervals) { /* only databases a sensor wrote have these */
+        json_object_set_new(ing, "live_intervals", json_integer((json_int_t)r->live_intervals));
+        json_object_set_new(ing, "intervals_with_drops",
+                            json_integer((json_int_t)r->drop_intervals));
+        json_object_set_new(ing, "kernel_received", json_integer((json_int_t)r->kernel_received));
+        json_object_set_new(ing, "kernel_dropped", json_integer((json_int_t)r->kernel_dropped));
+    }
     json_object_set_new(root, "ingest", ing);
 
     int rc = json_dumpf(root, out, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) == 0 ? 0 : -1;

@@ -237,6 +237,18 @@ static int load_ingest(struct kn_report *r, sqlite3 *db, struct kn_err *err)
     for (int o = 1; o < KN_OUT__COUNT; o++)
         r->outcome[o] = (uint64_t)sqlite3_column_int64(st, 3 + o);
     sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COUNT(kernel_received), TOTAL(kernel_dropped > 0),"
+                           " TOTAL(kernel_received), TOTAL(kernel_dropped) FROM files",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return sql_fail(db, st, err);
+    r->live_intervals = (uint64_t)sqlite3_column_int64(st, 0);
+    r->drop_intervals = (uint64_t)sqlite3_column_int64(st, 1);
+    r->kernel_received = (uint64_t)sqlite3_column_int64(st, 2);
+    r->kernel_dropped = (uint64_t)sqlite3_column_int64(st, 3);
+    sqlite3_finalize(st);
     return 0;
 }
 

@@ -178,6 +178,16 @@ int kn_report_table(const struct kn_report *r, const char *db_name, FILE *out, s
     fprintf(out, "\ningest (all files): %s files, %s packets = %s accesses + %s not to a sensor + "
                  "%s without an intact IP header\n",
             f, a, b, c2, ot);
+    if (r->live_intervals) {
+        char li[32], kr[32], kd[32], di[32];
+        kn_fmt_thousands(r->live_intervals, li, sizeof li);
+        kn_fmt_thousands(r->kernel_received, kr, sizeof kr);
+        kn_fmt_thousands(r->kernel_dropped, kd, sizeof kd);
+        kn_fmt_thousands(r->drop_intervals, di, sizeof di);
+        fprintf(out, "live capture: %s intervals, kernel received %s, dropped %s%s%s%s\n", li, kr,
+                kd, r->kernel_dropped ? " (in " : "", r->kernel_dropped ? di : "",
+                r->kernel_dropped ? " intervals: figures there are short)" : "");
+    }
     free(g.cells);
     return 0;
 oom:

@@ -7,7 +7,7 @@
 dir="$KENCHI_DATA/mail"
 if [[ ! -d "$dir" ]]; then skip parse_all_data "no $dir"; exit 0; fi
 files=$(find "$dir" -type f | wc -l)
-"$KENCHI" mail-dump --brief "$dir" >"$TMP/out" 2>"$TMP/err"
+"$KENCHI" mail dump --brief "$dir" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [[ $rc -gt 1 ]]; then
   not_ok parse_all_no_crash "exit status $rc: $(tail -n 3 "$TMP/err" | tr '\n' ' ')"

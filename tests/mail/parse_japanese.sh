@@ -14,7 +14,7 @@ if [[ ! -d "$dir" ]]; then skip parse_japanese "no $dir"; exit 0; fi
 mapfile -t files < <(grep -rlis -E 'iso-2022-jp|shift_jis|euc-jp' \
   "$dir/mikel-mail/multi_charset" "$dir/sisimai/maildir" "$dir/spamassassin/nice/cjk" 2>/dev/null | sort)
 if [[ ${#files[@]} -eq 0 ]]; then skip parse_japanese "no Japanese fixtures"; exit 0; fi
-"$KENCHI" mail-dump --brief "${files[@]}" >"$TMP/kenchi.jsonl" 2>/dev/null
+"$KENCHI" mail dump --brief "${files[@]}" >"$TMP/kenchi.jsonl" 2>/dev/null
 python3 - "$TMP/kenchi.jsonl" "${files[@]}" >"$TMP/result" <<'PY'
 import email, email.header, json, re, sys
 
@@ -124,10 +124,10 @@ fi
 # ISO-2022-JP words decode to these kana; checked with `iconv -f ISO-2022-JP`).
 mc="$dir/mikel-mail/multi_charset"
 if [[ -d "$mc" ]]; then
-  subj=$("$KENCHI" mail-dump --brief "$mc/japanese_iso_2022.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"])')
+  subj=$("$KENCHI" mail dump --brief "$mc/japanese_iso_2022.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"])')
   check parse_japanese_iso2022_subject "$subj" "まみむめも"
-  nm=$("$KENCHI" mail-dump --brief "$mc/japanese_attachment_long_name.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["name"])')
+  nm=$("$KENCHI" mail dump --brief "$mc/japanese_attachment_long_name.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["name"])')
   check parse_japanese_long_rfc2231_name "$nm" "かきくけこかきくけこかきくけこかきくけこかきくけこ.txt"
-  nm=$("$KENCHI" mail-dump --brief "$mc/japanese_attachment.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["name"])')
+  nm=$("$KENCHI" mail dump --brief "$mc/japanese_attachment.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["name"])')
   check parse_japanese_attachment_name "$nm" "てすと.txt"
 fi
