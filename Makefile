@@ -71,19 +71,19 @@ $(KENCHI): $(BUILD)/obj/src/main.o $(BUILD)/libkenchi.a
 $(BUILD)/tests/%: tests/unit/%.c tests/harness.h $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -MF $(BUILD)/obj/$(notdir $@).d -Itests -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 # Fuzz targets also build as plain programs that replay a corpus, so the
 # corpus runs in every `make test` without clang's libFuzzer.
 $(BUILD)/replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
 	$(call say,REPLAY,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay_main.c $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -MF $(BUILD)/obj/$(notdir $@).d -o $@ $< fuzz/replay_main.c $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libkenchi.a
 	@mkdir -p $(dir $@)
 	$(call say,BENCH,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -MF $(BUILD)/obj/$(notdir $@).d -o $@ $< $(BUILD)/libkenchi.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

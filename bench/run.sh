@@ -127,6 +127,14 @@ printf 'kenchi peak RSS %.1f MiB for %s source-days; budget 64 MiB + 100 B each 
   "$(echo "$rss / 1024" | bc -l)" "$sources" "$budget"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# The other benchmarks of the project, each measured in this same run.
+echo
+echo "== mail ingest (bench/mail.sh)"
+"$(dirname "$0")/mail.sh"
+echo
+echo "== live capture (bench/live.sh)"
+"$(dirname "$0")/live.sh"
+
 if [[ ${BIG:-0} == 1 ]]; then
   echo
   "$(dirname "$0")/big.sh"
