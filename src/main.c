@@ -4,6 +4,7 @@
 
 #include "analyze/analyze.h"
 #include "capture/cmd_capture.h"
+#include "central/central.h"
 #include "commands.h"
 #include "gen/gen.h"
 #include "mail/cmd_mail.h"
@@ -18,6 +19,8 @@ static const struct kn_command commands[] = {
     {"analyze", "count captures into the daily telescope figures (SQLite)", kn_cmd_analyze},
     {"report", "print the daily figures and period means (table, JSON, CSV)", kn_cmd_report},
     {"sensor", "capture live into the local database, one committed interval at a time", kn_cmd_sensor},
+    {"push", "copy a database's figures to the central PostgreSQL (sensor network)", kn_cmd_push},
+    {"central-report", "network-wide or per-sensor figures from the central PostgreSQL", kn_cmd_central_report},
     {"stats", "ingest statistics of capture files (pcap/pcapng, .gz/.zst, -)", kn_cmd_stats},
     {"capture", "capture live packets (BPF filter, -w FILE) with ingest statistics", kn_cmd_capture},
     {"gen", "write a realistic darknet capture and its ground truth (TRUTH.json)", kn_cmd_gen},

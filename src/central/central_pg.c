@@ -1,0 +1,145 @@
+/* PostgreSQL connection, schema and partitions of the centre (see
+ * central_pg.h and docs/central.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central/central_pg.h"
+
+static void quiet_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg; /* "relation already exists, skipping" and the like */
+}
+
+PGconn *kn_pg_connect(const char *url, struct kn_err *err)
+{
+    /* Freed by the caller with PQfinish(). */
+    PGconn *pg = PQconnectdb(url);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        kn_err_set(err, "connecting to the centre: %s",
+                   pg ? PQerrorMessage(pg) : "out of memory");
+        size_t n = strlen(err->msg);
+        if (n && err->msg[n - 1] == '\n')
+            err->msg[n - 1] = 0;
+        PQfinish(pg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg, quiet_notice, NULL);
+    return pg;
+}
+
+static void pg_error(PGconn *pg, struct kn_err *err)
+{
+    kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+    size_t n = strlen(err->msg);
+    while (n && err->msg[n - 1] == '\n')
+        err->msg[--n] = 0;
+}
+
+PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *params,
+                      struct kn_err *err)
+{
+    /* Freed by the caller with PQclear(). */
+    PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        pg_error(pg, err);
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
+{
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    PQclear(res);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        pg_error(pg, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Tables partitioned by day (monthly ranges), in creation order. */
+static const char *const day_tables[] = {"day_family", "day_port", "day_tag_port", "source_day"};
+
+static const char *const schema_v1 =
+    "CREATE TABLE centre_config (key text PRIMARY KEY, value text NOT NULL);"
+    "CREATE TABLE sensor_prefix (sensor text NOT NULL, prefix text NOT NULL,"
+    " PRIMARY KEY (sensor, prefix));"
+    "CREATE TABLE files (sensor text NOT NULL, hash text NOT NULL, name text NOT NULL,"
+    " packets bigint NOT NULL, accesses bigint NOT NULL, not_sensor bigint NOT NULL,"
+    " no_ip bigint NOT NULL, trunc_link bigint NOT NULL, trunc_ip bigint NOT NULL,"
+    " bad_ip bigint NOT NULL, unknown_link bigint NOT NULL,"
+    " kernel_received bigint, kernel_dropped bigint, first_ns bigint, last_ns bigint,"
+    " pushed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sensor, hash));"
+    "CREATE TABLE day_family (sensor text NOT NULL, day date NOT NULL, family int NOT NULL,"
+    " accesses bigint NOT NULL, low_port bigint NOT NULL, high_port bigint NOT NULL,"
+    " mirai bigint NOT NULL, rdp_3389 bigint NOT NULL, backscatter bigint NOT NULL,"
+    " tag_mirai bigint NOT NULL, tag_zmap bigint NOT NULL, tag_masscan bigint NOT NULL,"
+    " tag_nmap bigint NOT NULL, PRIMARY KEY (sensor, day, family)) PARTITION BY RANGE (day);"
+    "CREATE TABLE day_port (sensor text NOT NULL, day date NOT NULL, family int NOT NULL,"
+    " proto int NOT NULL, port int NOT NULL, accesses bigint NOT NULL, probes bigint NOT NULL,"
+    " mirai bigint NOT NULL, PRIMARY KEY (sensor, day, family, proto, port))"
+    " PARTITION BY RANGE (day);"
+    "CREATE TABLE day_tag_port (sensor text NOT NULL, day date NOT NULL, tag text NOT NULL,"
+    " proto int NOT NULL, port int NOT NULL, probes bigint NOT NULL,"
+    " PRIMARY KEY (sensor, day, tag, proto, port)) PARTITION BY RANGE (day);"
+    "CREATE TABLE source_day (sensor text NOT NULL, day date NOT NULL, addr text NOT NULL,"
+    " family int NOT NULL, first_ns bigint NOT NULL, last_ns bigint NOT NULL,"
+    " packets bigint NOT NULL, nports int NOT NULL, ports int[], tags int NOT NULL,"
+    " PRIMARY KEY (sensor, day, addr)) PARTITION BY RANGE (day);"
+    /* The local blob of 4-byte big-endian (proto << 16 | port) values as an
+     * array, so sets can be unioned across sensors in SQL. */
+    "CREATE FUNCTION kenchi_ports(b bytea) RETURNS int[] LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT CASE WHEN b IS NULL THEN NULL ELSE coalesce((SELECT array_agg("
+    " (get_byte(b, i) << 24) | (get_byte(b, i + 1) << 16) | (get_byte(b, i + 2) << 8)"
+    " | get_byte(b, i + 3) ORDER BY i) FROM generate_series(0, length(b) - 4, 4) i),"
+    " '{}') END $$;"
+    "INSERT INTO kenchi_version VALUES (1);";
+
+int kn_pg_migrate(PGconn *pg, struct kn_err *err)
+{
+    /* One writer at a time: pushes from many sensors queue here, so the
+     * snapshot replacement and partition creation never race. */
+    if (kn_pg_exec(pg, "SELECT pg_advisory_xact_lock(1263420232)", err) ||
+        kn_pg_exec(pg, "CREATE TABLE IF NOT EXISTS kenchi_version (version int NOT NULL)", err))
+        return -1;
+    PGresult *res = kn_pg_query(pg, "SELECT coalesce(max(version), 0) FROM kenchi_version", 0,
+                                NULL, err);
+    if (!res)
+        return -1;
+    int version = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (version > KN_CENTRAL_SCHEMA_VERSION) {
+        kn_err_set(err, "centre schema version %d, this kenchi knows %d: upgrade kenchi", version,
+                   KN_CENTRAL_SCHEMA_VERSION);
+        return -1;
+    }
+    if (version == 0 && kn_pg_exec(pg, schema_v1, err))
+        return -1;
+    return 0;
+}
+
+int kn_pg_partition(PGconn *pg, const char *day, struct kn_err *err)
+{
+    int y, m;
+    if (sscanf(day, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12) {
+        kn_err_set(err, "bad day '%s' in the local database", day);
+        return -1;
+    }
+    int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
+    for (size_t t = 0; t < sizeof day_tables / sizeof day_tables[0]; t++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE IF NOT EXISTS %s_%04d_%02d PARTITION OF %s"
+                 " FOR VALUES FROM ('%04d-%02d-01') TO ('%04d-%02d-01')",
+                 day_tables[t], y, m, day_tables[t], y, m, ny, nm);
+        if (kn_pg_exec(pg, sql, err))
+            return -1;
+    }
+    return 0;
+}

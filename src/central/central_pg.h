@@ -1,0 +1,32 @@
+/* PostgreSQL side of the centre: connection, schema migration, partitions
+ * and small libpq helpers that turn failures into struct kn_err. */
+#ifndef KENCHI_CENTRAL_CENTRAL_PG_H
+#define KENCHI_CENTRAL_CENTRAL_PG_H
+
+#include <libpq-fe.h>
+
+#include "util/err.h"
+
+#define KN_CENTRAL_SCHEMA_VERSION 1
+
+/* Connects to url (errors and notices stay out of stderr). Returns the
+ * connection, freed by the caller with PQfinish, or NULL with err set. */
+PGconn *kn_pg_connect(const char *url, struct kn_err *err);
+
+/* Runs sql (no parameters, no rows expected). 0 or -1. */
+int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err);
+
+/* Runs a parameterised statement with text parameters. Returns the result
+ * (caller frees with PQclear) or NULL with err set when it did not succeed. */
+PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *params,
+                      struct kn_err *err);
+
+/* Inside a transaction: serialises writers (advisory lock) and creates or
+ * migrates the schema (table kenchi_version). 0 or -1. */
+int kn_pg_migrate(PGconn *pg, struct kn_err *err);
+
+/* Creates the month partition of every day-partitioned table that holds
+ * day "YYYY-MM-DD" (idempotent). 0 or -1. */
+int kn_pg_partition(PGconn *pg, const char *day, struct kn_err *err);
+
+#endif

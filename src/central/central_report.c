@@ -1,0 +1,233 @@
+/* `kenchi central-report --central URL [--sensor NAME] [--format ...]`:
+ * the report's figures, network-wide or for one sensor. The centre's rows
+ * are summed over sensors (per-source records: port sets unioned, so a
+ * source that is wide only for the network counts as wide) into an
+ * in-memory kenchi database with the union of the sensors' prefixes, and
+ * the ordinary report code (report/) computes and prints the figures. */
+#include <getopt.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central/central.h"
+#include "central/central_pg.h"
+#include "report/report.h"
+#include "store/store.h"
+
+static const char usage_text[] =
+    "usage: kenchi central-report --central postgresql://... [--sensor NAME]\n"
+    "                             [--format table|json|csv] [--period day|month|half|year]\n"
+    "  The report's figures over every sensor pushed to the centre (or one sensor).\n";
+
+/* Copies the centre's result rows into the local table with `ins`. */
+static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *sensor, const char *ins,
+                struct kn_err *err)
+{
+    const char *p[1] = {sensor};
+    PGresult *res = kn_pg_query(pg, sel, 1, p, err);
+    if (!res)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, ins, -1, &st, NULL) != SQLITE_OK) {
+        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res), cols = PQnfields(res);
+    for (int r = 0; r < rows; r++) {
+        sqlite3_reset(st);
+        for (int c = 0; c < cols; c++) {
+            if (PQgetisnull(res, r, c))
+                sqlite3_bind_null(st, c + 1);
+            else
+                sqlite3_bind_text(st, c + 1, PQgetvalue(res, r, c), -1, SQLITE_STATIC);
+        }
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+            sqlite3_finalize(st);
+            PQclear(res);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    PQclear(res);
+    return 0;
+}
+
+#define WHERE_SENSOR " WHERE ($1::text IS NULL OR sensor = $1)"
+
+static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, uint32_t wide,
+                       struct kn_err *err)
+{
+    char source_sql[2048];
+    /* nports of the network: wide when any sensor saw it wide, else the
+     * size of the union of the sensors' exact sets, capped at the threshold. */
+    snprintf(source_sql, sizeof source_sql,
+             "WITH u AS (SELECT day, addr, min(family) fam, min(first_ns) f, max(last_ns) l,"
+             " sum(packets) p, bit_or(tags) t, bool_or(nports >= %u) w FROM source_day"
+             WHERE_SENSOR " GROUP BY day, addr),"
+             " n AS (SELECT day, addr, count(DISTINCT x) c FROM source_day, unnest(ports) x"
+             WHERE_SENSOR " GROUP BY day, addr)"
+             " SELECT to_char(u.day, 'YYYY-MM-DD'), u.addr, u.fam, u.f, u.l, u.p,"
+             " CASE WHEN u.w THEN %u ELSE least(coalesce(n.c, 0), %u) END, u.t"
+             " FROM u LEFT JOIN n USING (day, addr)",
+             wide, wide, wide);
+    return fill(pg, db,
+                "SELECT to_char(day, 'YYYY-MM-DD'), family, sum(accesses), sum(low_port),"
+                " sum(high_port), sum(mirai), sum(rdp_3389), sum(backscatter), sum(tag_mirai),"
+                " sum(tag_zmap), sum(tag_masscan), sum(tag_nmap) FROM day_family" WHERE_SENSOR
+                " GROUP BY day, family",
+                sensor, "INSERT INTO day_family VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err) ||
+                   fill(pg, db,
+                        "SELECT to_char(day, 'YYYY-MM-DD'), family, proto, port, sum(accesses),"
+                        " sum(probes), sum(mirai) FROM day_port" WHERE_SENSOR
+                        " GROUP BY day, family, proto, port",
+                        sensor, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err) ||
+                   fill(pg, db,
+                        "SELECT to_char(day, 'YYYY-MM-DD'), tag, proto, port, sum(probes)"
+                        " FROM day_tag_port" WHERE_SENSOR " GROUP BY day, tag, proto, port",
+                        sensor, "INSERT INTO day_tag_port VALUES (?,?,?,?,?)", err) ||
+                   fill(pg, db, source_sql, sensor,
+                        "INSERT INTO source_day (day, addr, family, first_ns, last_ns, packets,"
+                        " nports, tags) VALUES (?,?,?,?,?,?,?,?)",
+                        err) ||
+                   fill(pg, db,
+                        "SELECT sensor || ':' || hash, name, packets, accesses, not_sensor, no_ip,"
+                        " trunc_link, trunc_ip, bad_ip, unknown_link, kernel_received,"
+                        " kernel_dropped, first_ns, last_ns, pushed_at::text FROM files"
+                        WHERE_SENSOR,
+                        sensor,
+                        "INSERT INTO files (hash, name, packets, accesses, not_sensor, no_ip,"
+                        " trunc_link, trunc_ip, bad_ip, unknown_link, kernel_received,"
+                        " kernel_dropped, first_ns, last_ns, analysed_at)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        err)
+               ? -1
+               : 0;
+}
+
+/* Reads the centre's config and the (selected) sensors' prefixes. */
+static int load_config(PGconn *pg, const char *sensor, struct kn_config_request *req,
+                       char *tz, size_t tz_size, struct kn_err *err)
+{
+    PGresult *res = kn_pg_query(pg, "SELECT key, value FROM centre_config", 0, NULL, err);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (!strcmp(PQgetvalue(res, i, 0), "tz"))
+            snprintf(tz, tz_size, "%s", PQgetvalue(res, i, 1));
+        else if (!strcmp(PQgetvalue(res, i, 0), "wide_ports"))
+            req->wide_ports = (uint32_t)strtoul(PQgetvalue(res, i, 1), NULL, 10);
+    }
+    PQclear(res);
+    req->tz = tz;
+    const char *p[1] = {sensor};
+    res = kn_pg_query(pg, "SELECT DISTINCT prefix FROM sensor_prefix" WHERE_SENSOR, 1, p, err);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res) && req->n_sensors < KN_MAX_SENSORS; i++) {
+        bool normalised;
+        if (kn_cidr_parse(PQgetvalue(res, i, 0), &req->sensors[req->n_sensors], &normalised, err)) {
+            PQclear(res);
+            return -1;
+        }
+        req->n_sensors++;
+    }
+    int n = PQntuples(res);
+    PQclear(res);
+    if (n > KN_MAX_SENSORS) {
+        kn_err_set(err, "more than %d sensor prefixes at the centre", KN_MAX_SENSORS);
+        return -1;
+    }
+    if (!n || !req->wide_ports || !*tz) {
+        kn_err_set(err, sensor ? "no sensor '%s' at the centre" : "nothing pushed to the centre%s",
+                   sensor ? sensor : "");
+        return -1;
+    }
+    return 0;
+}
+
+int kn_cmd_central_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"central", required_argument, NULL, 'c'},
+        {"sensor", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {"period", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *url = NULL, *sensor = NULL, *format = "table";
+    enum kn_period_kind period = KN_PERIOD_MONTH; /* as `kenchi report` */
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': url = optarg; break;
+        case 's': sensor = optarg; break;
+        case 'f':
+            format = optarg;
+            if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+                fprintf(stderr, "kenchi central-report: --format table, json or csv\n");
+                return 2;
+            }
+            break;
+        case 'p':
+            if (kn_report_parse_period(optarg, &period)) {
+                fprintf(stderr, "kenchi central-report: --period day, month, half or year\n");
+                return 2;
+            }
+            break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: fputs(usage_text, stderr); return 2;
+        }
+    }
+    if (!url || optind < argc) {
+        fprintf(stderr, "kenchi central-report: %s\n\n%s",
+                url ? "unexpected argument" : "--central URL is required", usage_text);
+        return 2;
+    }
+    struct kn_err err = {{0}};
+    int status = 1;
+    char tz[64] = "";
+    /* Large structs on the heap; freed below. */
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_report *r = calloc(1, sizeof *r);
+    struct kn_store *st = NULL;
+    PGconn *pg = NULL;
+    if (!req || !r) {
+        fprintf(stderr, "kenchi central-report: out of memory\n");
+        goto out;
+    }
+    r->period_kind = period;
+    /* One snapshot of the centre for every figure. */
+    if (!(pg = kn_pg_connect(url, &err)) ||
+        kn_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", &err) ||
+        load_config(pg, sensor, req, tz, sizeof tz, &err) ||
+        kn_store_open(&st, ":memory:", req, true, &r->cfg, &err) ||
+        sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        load_centre(pg, kn_store_db(st), sensor, r->cfg.wide_ports, &err) ||
+        sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
+        kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &err)) {
+        fprintf(stderr, "kenchi central-report: %s\n", err.msg[0] ? err.msg : "in-memory database");
+        goto out;
+    }
+    int rc = !strcmp(format, "json")  ? kn_report_json(r, stdout, &err)
+             : !strcmp(format, "csv") ? kn_report_csv(r, stdout, &err)
+                                      : kn_report_table(r, sensor ? sensor : "centre", stdout, &err);
+    if (rc || fflush(stdout)) {
+        fprintf(stderr, "kenchi central-report: %s\n", rc ? err.msg : "writing output failed");
+        goto out;
+    }
+    status = 0;
+out:
+    PQfinish(pg);
+    kn_store_close(st);
+    if (r)
+        kn_report_free(r);
+    free(r);
+    free(req);
+    return status;
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The centre (docs/central.md) against an independent oracle: two sensor
+# databases (kenchi gen + kenchi analyze, different prefixes) pushed to a
+# throwaway PostgreSQL give network-wide figures equal, field by field, to
+# ONE offline analysis of both captures into one database with both
+# prefixes; a second push counts once; per-sensor reports equal the
+# sensors' own reports. A hand-built day checks the port-set union by hand.
+# Skips when PostgreSQL is unavailable.
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+command -v python3 >/dev/null || { skip central_network "python3 missing"; exit 0; }
+if ! pgenv=$("$here/../../scripts/pg.sh" start 2>"$TMP/pg.err"); then
+  skip central_network "PostgreSQL unavailable: $(tail -n 1 "$TMP/pg.err")"; exit 0
+fi
+eval "$pgenv"
+trap '"$here/../../scripts/pg.sh" stop "$PGDIR"; rm -rf "$TMP"' EXIT
+
+A4=192.0.2.128/25; A6=2001:db8:0:1::/64; B4=198.51.100.128/25; B6=2001:db8:0:3::/64
+"$KENCHI" gen --out "$TMP/a.pcap" --truth "$TMP/a.truth" --seed 1 --sensor $A4 --sensor $A6 2>/dev/null
+"$KENCHI" gen --out "$TMP/b.pcap" --truth "$TMP/b.truth" --seed 2 --sensor $B4 --sensor $B6 2>/dev/null
+# 2020-06-05, by hand (SYNs are probes, threshold 100):
+# 203.0.113.77: 60 ports at A + port 7, 59 other ports at B + port 7 =
+#   61 and 60 per sensor (not wide), 120 distinct for the network (wide).
+# 203.0.113.78: ports 1-60 at A, 41-90 at B: 110 pairs summed but only 90
+#   distinct: wide for nobody (a union, not a sum).
+t=1591315200
+{ for p in $(seq 1000 1059) 7; do echo "$t 203.0.113.77 192.0.2.200 tcp dport=$p"; done
+  for p in $(seq 1 60); do echo "$t 203.0.113.78 192.0.2.201 tcp dport=$p"; done; } \
+  | python3 "$here/../analytics/mkpcap.py" "$TMP/ha.pcap"
+{ for p in $(seq 2000 2058) 7; do echo "$t 203.0.113.77 198.51.100.200 tcp dport=$p"; done
+  for p in $(seq 41 90); do echo "$t 203.0.113.78 198.51.100.201 tcp dport=$p"; done; } \
+  | python3 "$here/../analytics/mkpcap.py" "$TMP/hb.pcap"
+
+"$KENCHI" analyze --db "$TMP/a.db" --sensor $A4 --sensor $A6 "$TMP/a.pcap" "$TMP/ha.pcap" >/dev/null 2>&1
+"$KENCHI" analyze --db "$TMP/b.db" --sensor $B4 --sensor $B6 "$TMP/b.pcap" "$TMP/hb.pcap" >/dev/null 2>&1
+"$KENCHI" analyze --db "$TMP/all.db" --sensor $A4 --sensor $A6 --sensor $B4 --sensor $B6 \
+  "$TMP/a.pcap" "$TMP/b.pcap" "$TMP/ha.pcap" "$TMP/hb.pcap" >/dev/null 2>&1
+
+ok_push=1
+for s in a b a; do # a twice: the second push must count once
+  "$KENCHI" push --db "$TMP/$s.db" --central "$PGURL" --sensor-name "sensor-$s" 2>"$TMP/push.err" \
+    || { ok_push=0; not_ok central_push "$(cat "$TMP/push.err")"; }
+done
+[[ $ok_push == 1 ]] && ok central_push
+
+"$KENCHI" report --db "$TMP/all.db" --format json >"$TMP/oracle.json"
+"$KENCHI" report --db "$TMP/a.db" --format json >"$TMP/a.json"
+"$KENCHI" central-report --central "$PGURL" --format json >"$TMP/net.json" \
+  || not_ok central_report "central-report failed"
+"$KENCHI" central-report --central "$PGURL" --sensor sensor-a --format json >"$TMP/net_a.json" \
+  || not_ok central_report_sensor "central-report --sensor failed"
+
+# Every field, recursively: days, periods, config (prefix union), ingest.
+compare() { python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+diffs = []
+def walk(x, y, path):
+    if isinstance(x, dict) and isinstance(y, dict):
+        for k in sorted(set(x) | set(y)):
+            if k not in x or k not in y:
+                diffs.append(f"{path}.{k} missing on one side")
+            else:
+                walk(x[k], y[k], f"{path}.{k}")
+    elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+        for i, (u, v) in enumerate(zip(x, y)):
+            walk(u, v, f"{path}[{i}]")
+    elif x != y:
+        diffs.append(f"{path}: {x!r} != {y!r}")
+n = len(a.get("days", []))
+print(f"{n} days; " + ("; ".join(diffs[:3]) if diffs else "equal"))
+sys.exit(1 if diffs or n < 2 else 0)
+PY
+}
+if out=$(compare "$TMP/net.json" "$TMP/oracle.json"); then ok central_network_equals_offline
+else not_ok central_network_equals_offline "$out"; fi
+if out=$(compare "$TMP/net_a.json" "$TMP/a.json"); then ok central_sensor_equals_local
+else not_ok central_sensor_equals_local "$out"; fi
+
+# The hand-built day: sources and wide-port sources, network and per sensor.
+day() { python3 -c 'import json,sys
+d=[d for d in json.load(open(sys.argv[1]))["days"] if d["date"]=="2020-06-05"][0]
+print(d["sources"], d["wide_port_sources"])' "$1"; }
+check central_hand_network "$(day "$TMP/net.json")" "2 1"
+check central_hand_sensor_a "$(day "$TMP/net_a.json")" "2 0"
+check central_files_once "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM files WHERE sensor = 'sensor-a'")" 2
+check central_partitions "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'source_day'::regclass")" 1
