@@ -64,6 +64,7 @@ int main(int argc, char **argv)
         perror(path);
         return 1;
     }
+    kn_mail_tune_allocator(); /* as `kenchi mail ingest` does */
     unlink(argv[2]);
     struct kn_mail_store *st;
     struct kn_err err;

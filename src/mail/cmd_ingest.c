@@ -4,7 +4,6 @@
  * stops. Spray-type verdicts are recomputed over the whole store at the
  * end, since one new mail can make a campaign reach ten places. */
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,12 +94,7 @@ int kn_cmd_mail_ingest(int argc, char **argv)
         fputs(ingest_usage, stderr);
         return 2;
     }
-    /* Parsing allocates and frees multi-megabyte buffers per message; with
-     * glibc's defaults each is a fresh mmap/munmap (a TLB flush) and the heap
-     * top is trimmed after every message. Keeping them in the heap made
-     * ingest about a quarter faster (bench/mail.sh). */
-    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* the largest glibc accepts */
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    kn_mail_tune_allocator();
     struct ingest in = {0};
     struct kn_err err;
     if (!(in.st = kn_cmd_mail_open_db("ingest", db)))

@@ -106,6 +106,13 @@ struct kn_mail {
  * be analysed at all; recoverable problems go to warnings. */
 int kn_mail_parse(const uint8_t *data, size_t len, struct kn_mail **out, struct kn_err *err);
 
+/* Tunes the process's allocator for parsing many mails in a row: parsing
+ * allocates and frees multi-megabyte buffers per message, and with glibc's
+ * defaults each is a fresh mmap/munmap (a TLB flush) and the heap top is
+ * trimmed after every message. Keeping them in the heap made ingest about a
+ * quarter faster (bench/mail.sh). Call once, before a batch. */
+void kn_mail_tune_allocator(void);
+
 /* Frees everything the mail owns, then the mail itself. NULL is fine. */
 void kn_mail_free(struct kn_mail *mail);
 

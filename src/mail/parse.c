@@ -4,6 +4,7 @@
  * charset.c) so that Japanese mail decodes the way Japanese mailers meant
  * it. Forwarding reports are unwrapped to the reported mail. */
 #include <gmime/gmime.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -364,6 +365,12 @@ static void fill_defaults(struct kn_mail *m)
     if (!m->subject) m->subject = kn_xstrdup("");
     if (!m->originating_ip) m->originating_ip = kn_xstrdup("");
     if (!m->body_text) m->body_text = kn_xstrdup("");
+}
+
+void kn_mail_tune_allocator(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* the largest glibc accepts */
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
 int kn_mail_parse(const uint8_t *data, size_t len, struct kn_mail **out, struct kn_err *err)
