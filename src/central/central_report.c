@@ -149,6 +149,42 @@ static int load_config(PGconn *pg, const char *sensor, struct kn_config_request 
     return 0;
 }
 
+int kn_central_open(struct kn_store **out, const char *url, const char *sensor,
+                    struct kn_config *cfg, struct kn_err *err)
+{
+    *out = NULL;
+    char tz[64] = "";
+    /* Freed below. */
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_store *st = NULL;
+    PGconn *pg = NULL;
+    int rc = -1;
+    if (!req) {
+        kn_err_set(err, "out of memory");
+        return -1;
+    }
+    /* One snapshot of the centre for every figure. */
+    if (!(pg = kn_pg_connect(url, err)) ||
+        kn_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) ||
+        load_config(pg, sensor, req, tz, sizeof tz, err) ||
+        kn_store_open(&st, ":memory:", req, true, cfg, err))
+        goto out;
+    if (sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        load_centre(pg, kn_store_db(st), sensor, cfg->wide_ports, err) ||
+        sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        if (!err->msg[0])
+            kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(kn_store_db(st)));
+        kn_store_close(st);
+        goto out;
+    }
+    *out = st;
+    rc = 0;
+out:
+    PQfinish(pg);
+    free(req);
+    return rc;
+}
+
 int kn_cmd_central_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -191,27 +227,16 @@ int kn_cmd_central_report(int argc, char **argv)
     }
     struct kn_err err = {{0}};
     int status = 1;
-    char tz[64] = "";
-    /* Large structs on the heap; freed below. */
-    struct kn_config_request *req = calloc(1, sizeof *req);
-    struct kn_report *r = calloc(1, sizeof *r);
+    struct kn_report *r = calloc(1, sizeof *r); /* large; freed below */
     struct kn_store *st = NULL;
-    PGconn *pg = NULL;
-    if (!req || !r) {
+    if (!r) {
         fprintf(stderr, "kenchi central-report: out of memory\n");
-        goto out;
+        return 1;
     }
     r->period_kind = period;
-    /* One snapshot of the centre for every figure. */
-    if (!(pg = kn_pg_connect(url, &err)) ||
-        kn_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", &err) ||
-        load_config(pg, sensor, req, tz, sizeof tz, &err) ||
-        kn_store_open(&st, ":memory:", req, true, &r->cfg, &err) ||
-        sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        load_centre(pg, kn_store_db(st), sensor, r->cfg.wide_ports, &err) ||
-        sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
+    if (kn_central_open(&st, url, sensor, &r->cfg, &err) ||
         kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &err)) {
-        fprintf(stderr, "kenchi central-report: %s\n", err.msg[0] ? err.msg : "in-memory database");
+        fprintf(stderr, "kenchi central-report: %s\n", err.msg);
         goto out;
     }
     int rc = !strcmp(format, "json")  ? kn_report_json(r, stdout, &err)
@@ -223,11 +248,8 @@ int kn_cmd_central_report(int argc, char **argv)
     }
     status = 0;
 out:
-    PQfinish(pg);
     kn_store_close(st);
-    if (r)
-        kn_report_free(r);
+    kn_report_free(r);
     free(r);
-    free(req);
     return status;
 }

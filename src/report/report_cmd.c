@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "central/central.h"
 #include "report/report.h"
 
 static const char usage_text[] =
@@ -15,7 +16,9 @@ static const char usage_text[] =
     "Prints the per-day figures of docs/metrics.md stored by `kenchi analyze`, then\n"
     "per period (default month) the mean per day over the days that hold data; JSON\n"
     "and CSV also give period totals. --port adds the per-day access count of that\n"
-    "protocol/port (repeatable). Days are in the database's time zone.\n";
+    "protocol/port (repeatable). Days are in the database's time zone.\n"
+    "A PATH of postgresql://... or postgres://... reads the network-wide figures\n"
+    "of a sensor-network centre (docs/central.md), as `kenchi central-report`.\n";
 
 int kn_cmd_report(int argc, char **argv)
 {
@@ -94,7 +97,10 @@ int kn_cmd_report(int argc, char **argv)
         goto out;
     }
     status = 1;
-    if (kn_store_open(&st, db, NULL, false, &r->cfg, &err)) {
+    /* A centre URL: its figures, loaded into an in-memory database. */
+    bool centre = !strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11);
+    if (centre ? kn_central_open(&st, db, NULL, &r->cfg, &err)
+               : kn_store_open(&st, db, NULL, false, &r->cfg, &err)) {
         fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;
     }
@@ -104,7 +110,7 @@ int kn_cmd_report(int argc, char **argv)
     }
     int rc = !strcmp(format, "json")  ? kn_report_json(r, stdout, &err)
              : !strcmp(format, "csv") ? kn_report_csv(r, stdout, &err)
-                                      : kn_report_table(r, db, stdout, &err);
+                                      : kn_report_table(r, centre ? "centre" : db, stdout, &err);
     if (rc || fflush(stdout)) {
         fprintf(stderr, "kenchi report: %s\n", rc ? err.msg : "writing output failed");
         goto out;

@@ -85,3 +85,10 @@ check central_hand_network "$(day "$TMP/net.json")" "2 1"
 check central_hand_sensor_a "$(day "$TMP/net_a.json")" "2 0"
 check central_files_once "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM files WHERE sensor = 'sensor-a'")" 2
 check central_partitions "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'source_day'::regclass")" 1
+
+# `kenchi report --db postgresql://...` is the same report, options included.
+args=(--format json --from 2020-06-05 --period day --port tcp/7 --port tcp/23)
+"$KENCHI" report --db "$PGURL" "${args[@]}" >"$TMP/url.json" 2>"$TMP/url.err"
+"$KENCHI" report --db "$TMP/all.db" "${args[@]}" >"$TMP/oracle5.json"
+check central_report_db_url "$(cmp -s "$TMP/url.json" "$TMP/oracle5.json" && echo same || head -c 200 "$TMP/url.err")" same
+check central_report_db_url_full "$("$KENCHI" report --db "$PGURL" --format json | cmp -s - "$TMP/oracle.json" && echo same)" same
