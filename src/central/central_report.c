@@ -239,11 +239,8 @@ int kn_cmd_central_report(int argc, char **argv)
         fprintf(stderr, "kenchi central-report: %s\n", err.msg);
         goto out;
     }
-    int rc = !strcmp(format, "json")  ? kn_report_json(r, stdout, &err)
-             : !strcmp(format, "csv") ? kn_report_csv(r, stdout, &err)
-                                      : kn_report_table(r, sensor ? sensor : "centre", stdout, &err);
-    if (rc || fflush(stdout)) {
-        fprintf(stderr, "kenchi central-report: %s\n", rc ? err.msg : "writing output failed");
+    if (kn_report_write(r, format, sensor ? sensor : "centre", stdout, &err)) {
+        fprintf(stderr, "kenchi central-report: %s\n", err.msg);
         goto out;
     }
     status = 0;

@@ -103,6 +103,11 @@ int kn_report_json(const struct kn_report *r, FILE *out, struct kn_err *err);
 int kn_report_csv(const struct kn_report *r, FILE *out, struct kn_err *err);
 int kn_report_table(const struct kn_report *r, const char *db_name, FILE *out, struct kn_err *err);
 
+/* Writes the report in `format` ("json", "csv", anything else: the table
+ * headed by db_name) to out and flushes it. 0 or -1 (err). */
+int kn_report_write(const struct kn_report *r, const char *format, const char *db_name, FILE *out,
+                    struct kn_err *err);
+
 /* `kenchi report`. */
 int kn_cmd_report(int argc, char **argv);
 

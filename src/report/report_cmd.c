@@ -20,6 +20,19 @@ static const char usage_text[] =
     "A PATH of postgresql://... or postgres://... reads the network-wide figures\n"
     "of a sensor-network centre (docs/central.md), as `kenchi central-report`.\n";
 
+int kn_report_write(const struct kn_report *r, const char *format, const char *db_name, FILE *out,
+                    struct kn_err *err)
+{
+    int rc = !strcmp(format, "json")  ? kn_report_json(r, out, err)
+             : !strcmp(format, "csv") ? kn_report_csv(r, out, err)
+                                      : kn_report_table(r, db_name, out, err);
+    if (rc == 0 && fflush(out) != 0) {
+        kn_err_errno(err, "writing the report");
+        rc = -1;
+    }
+    return rc;
+}
+
 int kn_cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -108,11 +121,8 @@ int kn_cmd_report(int argc, char **argv)
         fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;
     }
-    int rc = !strcmp(format, "json")  ? kn_report_json(r, stdout, &err)
-             : !strcmp(format, "csv") ? kn_report_csv(r, stdout, &err)
-                                      : kn_report_table(r, centre ? "centre" : db, stdout, &err);
-    if (rc || fflush(stdout)) {
-        fprintf(stderr, "kenchi report: %s\n", rc ? err.msg : "writing output failed");
+    if (kn_report_write(r, format, centre ? "centre" : db, stdout, &err)) {
+        fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;
     }
     status = 0;

@@ -31,24 +31,10 @@ case_() {
   if ! "$KENCHI" analyze --db "$db" "${args[@]}" "$file" >"$TMP/$name.out" 2>&1; then
     not_ok "darknet_$name" "analyze failed: $(tail -1 "$TMP/$name.out")"; return
   fi
-  local totals dst f want got filter
+  local totals dst
   totals=$(kenchi_totals "$db") || { not_ok "darknet_$name" "report failed"; return; }
   dst=$(dst_filter "$@")
-  for f in $fields; do
-    case $f in
-      accesses) filter="$dst" ;;
-      mirai) filter="$dst and $F_MIRAI" ;;
-      backscatter) filter="$dst and $F_BACKSCATTER4" ;;
-      tag_mirai) filter="$dst and $F_MIRAI_TAG" ;;
-      tag_zmap) filter="$dst and $F_ZMAP" ;;
-      tag_masscan) filter="$dst and $F_MASSCAN" ;;
-      tag_nmap) filter="$dst and $F_NMAP" ;;
-    esac
-    want=$(tcount "$file" "$filter")
-    got=$(kenchi_field "$totals" "$f")
-    check "darknet_${name}_$f" "$got" "$want"
-    echo "# $name $f: kenchi $got, tcpdump $want"
-  done
+  compare_fields "darknet_${name}" "$file" "$totals" "$dst" $fields
 }
 
 ALL="accesses mirai backscatter tag_mirai tag_zmap tag_masscan tag_nmap"

@@ -77,28 +77,15 @@ capture() {
 # compare NAME: analyse the capture, check every count against tcpdump,
 # and leave kenchi's totals in $TOTALS for the tool's own assertions.
 compare() {
-  local name=$1 f filter want got dst
+  local name=$1 dst
   TOTALS=""
   if ! "$KENCHI" analyze --db "$TMP/$name.db" --sensor $PREFIX "$TMP/$name.pcap" >"$TMP/$name.an" 2>&1; then
     not_ok "scanner_${name}" "analyze failed: $(tail -1 "$TMP/$name.an")"; return 1
   fi
   TOTALS=$(kenchi_totals "$TMP/$name.db")
   dst=$(dst_filter $PREFIX)
-  for f in accesses mirai backscatter tag_mirai tag_zmap tag_masscan tag_nmap; do
-    case $f in
-      accesses) filter="$dst" ;;
-      mirai) filter="$dst and $F_MIRAI" ;;
-      backscatter) filter="$dst and $F_BACKSCATTER4" ;;
-      tag_mirai) filter="$dst and $F_MIRAI_TAG" ;;
-      tag_zmap) filter="$dst and $F_ZMAP" ;;
-      tag_masscan) filter="$dst and $F_MASSCAN" ;;
-      tag_nmap) filter="$dst and $F_NMAP" ;;
-    esac
-    want=$(tcount "$TMP/$name.pcap" "$filter")
-    got=$(kenchi_field "$TOTALS" "$f")
-    check "scanner_${name}_$f" "$got" "$want"
-    echo "# $name $f: kenchi $got, tcpdump $want"
-  done
+  compare_fields "scanner_${name}" "$TMP/$name.pcap" "$TOTALS" "$dst" \
+    accesses mirai backscatter tag_mirai tag_zmap tag_masscan tag_nmap
 }
 
 field() { kenchi_field "$TOTALS" "$1"; }
