@@ -49,7 +49,12 @@ j="$TMP/v4.json"
 check "$name ipv4 packets" "$(jq .packets "$j")" 10
 check "$name ipv4 icmp" "$(jq .icmp "$j")" 10
 check "$name ipv4 ip outcome" "$(jq .outcomes.ip "$j")" 10
-check "$name kernel received" "$(jq .kernel_received "$j")" 10
+# The kernel counts every packet its socket took, and a packet that arrives
+# after the socket opens but before libpcap attaches the BPF filter (an IPv6
+# router solicitation or MLD report on the fresh veth) is counted there and
+# then discarded by libpcap: so at least the 10, maybe a stray one more.
+kr=$(jq .kernel_received "$j")
+if [[ "$kr" =~ ^[0-9]+$ ]] && (( kr >= 10 )); then ok "$name kernel received"; else not_ok "$name kernel received" "got '$kr', expected at least 10"; fi
 check "$name kernel dropped" "$(jq .kernel_dropped "$j")" 0
 check "$name -w file holds them" "$(tcpdump -r "$TMP/v4.pcap" --count 2>/dev/null | awk '{print $1}')" 10
 check "$name -w file echo requests" "$(tcpdump -r "$TMP/v4.pcap" --count 'icmp[icmptype] = icmp-echo' 2>/dev/null | awk '{print $1}')" 5
