@@ -76,7 +76,7 @@ struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err)
 void kn_agg_reset(struct kn_agg *agg)
 {
     for (size_t i = 0; i < agg->n_days; i++)
-        kn_u32map_free(&agg->days[i].ports);
+        kn_portmap_free(&agg->days[i].ports);
     agg->n_days = 0;
     agg->cur_day = SIZE_MAX;
     kn_dayclock_init(&agg->clock);
@@ -123,7 +123,7 @@ static struct kn_agg_day *find_day(struct kn_agg *agg, int32_t day)
     struct kn_agg_day *d = &agg->days[agg->n_days++];
     memset(d, 0, sizeof *d);
     d->day = day;
-    kn_u32map_init(&d->ports);
+    kn_portmap_init(&d->ports);
     return d;
 }
 
@@ -197,14 +197,12 @@ static int grow_index(struct kn_agg *agg)
     return 0;
 }
 
-struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
-                                 const uint8_t *addr)
+/* Finds or creates (day, family, a16) whose hash is h. */
+static struct kn_src_day *source_hashed(struct kn_agg *agg, int32_t day, unsigned family,
+                                        const uint8_t a16[16], uint64_t h)
 {
-    uint8_t a16[16] = {0};
-    memcpy(a16, addr, family == 4 ? 4 : 16);
     if ((agg->n_src + 1) * 4 > agg->idx_cap * 3 && grow_index(agg) != 0)
         return NULL;
-    uint64_t h = src_hash(agg, day, family, a16);
     uint64_t frag = (h >> 32) << 32;
     uint64_t w0, w1;
     memcpy(&w0, a16, 8);
@@ -245,58 +243,67 @@ struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned famil
     return s;
 }
 
-/* The source address of p as kn_agg_source() keys it (4 or 16 bytes). */
-static const uint8_t *src_addr(const struct kn_pkt *p, uint8_t a4[4])
+struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
+                                 const uint8_t *addr)
 {
-    if (p->ip_version != 4)
-        return p->src6;
-    a4[0] = (uint8_t)(p->src4 >> 24);
-    a4[1] = (uint8_t)(p->src4 >> 16);
-    a4[2] = (uint8_t)(p->src4 >> 8);
-    a4[3] = (uint8_t)p->src4;
-    return a4;
+    uint8_t a16[16] = {0};
+    memcpy(a16, addr, family == 4 ? 4 : 16);
+    return source_hashed(agg, day, family, a16, src_hash(agg, day, family, a16));
 }
 
-void kn_agg_prefetch(const struct kn_agg *agg, const struct kn_pkt *p)
+/* The source address of p, zero-padded to 16 bytes as records keep it. */
+static inline void src_key(const struct kn_pkt *p, uint8_t a16[16])
 {
-    const struct kn_dayclock *dc = &agg->clock;
-    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
-        return; /* nothing to find yet, or another day: no hint */
-    uint8_t a4[4], a16[16] = {0};
-    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
-    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
-    __builtin_prefetch(&agg->index[(size_t)h & (agg->idx_cap - 1)]);
-    if (agg->cur_day != SIZE_MAX && agg->days[agg->cur_day].day == dc->day) {
-        const struct kn_u32map *m = &agg->days[agg->cur_day].ports;
-        unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
-        kn_u32map_prefetch(m, (p->flags & KN_PKT_HAS_PORTS)
-                                  ? kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport)
-                                  : kn_port_key(fam, KN_PK_NOPORT, p->proto, 0));
-    }
-}
-
-void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_pkt *p)
-{
-    const struct kn_dayclock *dc = &agg->clock;
-    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+    if (p->ip_version != 4) {
+        memcpy(a16, p->src6, 16);
         return;
-    uint8_t a4[4], a16[16] = {0};
-    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
-    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
-    size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
+    }
+    uint32_t be = __builtin_bswap32(p->src4); /* p->src4 is in host order */
+    memcpy(a16, &be, 4);
+    memset(a16 + 4, 0, 12);
+}
+
+static inline uint32_t port_key_of(const struct kn_pkt *p)
+{
+    unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    return (p->flags & KN_PKT_HAS_PORTS) ? kn_port_key(fam, p->proto, p->dport)
+                                         : kn_noport_key(fam, p->proto);
+}
+
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_agg_prep *pp)
+{
+    const struct kn_dayclock *dc = &agg->clock;
+    src_key(p, pp->a16);
+    pp->day_ok = agg->cur_day != SIZE_MAX && p->ts_ns >= dc->start_ns && p->ts_ns < dc->end_ns;
+    if (!pp->day_ok)
+        return; /* another day: kn_agg_add_prepared() finds it the slow way */
+    pp->day = dc->day;
+    pp->hash = src_hash(agg, dc->day, p->ip_version, pp->a16);
+    if (agg->idx_cap)
+        __builtin_prefetch(&agg->index[(size_t)pp->hash & (agg->idx_cap - 1)]);
+    kn_portmap_prefetch(&agg->days[agg->cur_day].ports, port_key_of(p));
+}
+
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_prep *pp)
+{
+    if (!pp->day_ok || !agg->idx_cap)
+        return;
+    size_t mask = agg->idx_cap - 1, j = (size_t)pp->hash & mask;
     for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
         uint64_t slot = agg->index[j];
-        if ((slot >> 32) == (h >> 32)) {
+        if ((slot >> 32) == (pp->hash >> 32)) {
             __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
             return;
         }
     }
 }
 
-int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
+int kn_agg_add_prepared(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                        const struct kn_agg_prep *pp, struct kn_err *err)
 {
-    int32_t day = kn_dayclock_day(&agg->clock, p->ts_ns);
+    int32_t day = pp->day_ok ? pp->day : kn_dayclock_day(&agg->clock, p->ts_ns);
     if (agg->cur_day == SIZE_MAX || agg->days[agg->cur_day].day != day) {
+        kn_dayclock_day(&agg->clock, p->ts_ns);
         struct kn_agg_day *d = find_day(agg, day);
         if (!d)
             goto oom;
@@ -309,43 +316,40 @@ int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, st
     bool has_port = c.port_class != KN_PORT_NONE;
 
     k->accesses++;
-    if (c.port_class == KN_PORT_LOW)
-        k->low_port++;
-    else if (c.port_class == KN_PORT_HIGH)
-        k->high_port++;
-    if (c.backscatter)
-        k->backscatter++;
-    if (c.mirai)
-        k->mirai++;
-    if (probe && p->proto == KN_PROTO_TCP && has_port && p->dport == 3389)
-        k->rdp_3389++;
+    k->low_port += c.port_class == KN_PORT_LOW;
+    k->high_port += c.port_class == KN_PORT_HIGH;
+    k->backscatter += c.backscatter;
+    k->mirai += c.mirai;
+    k->rdp_3389 += probe && p->proto == KN_PROTO_TCP && has_port && p->dport == 3389;
 
-    if (has_port) {
-        if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport), 1) ||
-            (probe && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_PROBE, p->proto, p->dport), 1)))
-            goto oom;
-    } else if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_NOPORT, p->proto, 0), 1)) {
+    struct kn_port_counts *pc =
+        kn_portmap_slot(&d->ports, has_port ? kn_port_key(fam, p->proto, p->dport)
+                                            : kn_noport_key(fam, p->proto));
+    if (!pc)
         goto oom;
-    }
-    if (c.mirai && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_MIRAI, p->proto, p->dport), 1))
-        goto oom;
-    if (c.tags) {
-        for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
-            if (!(c.tags >> t & 1))
-                continue;
+    pc->accesses++;
+    pc->probes += probe && has_port;
+    pc->mirai += c.mirai;
+    for (unsigned t = 0, tags = c.tags; tags && t < KN_TAG__COUNT; t++, tags >>= 1) {
+        if (tags & 1) {
             k->tags[t]++;
-            if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_TAG0 + t, p->proto, p->dport), 1))
-                goto oom;
+            pc->tags[t]++;
         }
     }
 
-    uint8_t a4[4];
-    const uint8_t *addr = src_addr(p, a4);
-    /* Records never move (chunks), so the previous hit stays valid. */
+    /* Records never move (chunks), so the previous packet's record stays
+     * valid; scans come in bursts from one source. */
     struct kn_src_day *s = agg->last_src;
-    if (!s || s->day != day || s->family != p->ip_version ||
-        memcmp(s->addr, addr, p->ip_version == 4 ? 4 : 16) != 0) {
-        s = kn_agg_source(agg, day, p->ip_version, addr);
+    uint64_t w0, w1, s0 = 0, s1 = 0;
+    memcpy(&w0, pp->a16, 8);
+    memcpy(&w1, pp->a16 + 8, 8);
+    if (s) {
+        memcpy(&s0, s->addr, 8);
+        memcpy(&s1, s->addr + 8, 8);
+    }
+    if (!s || s->day != day || s->family != p->ip_version || s0 != w0 || s1 != w1) {
+        uint64_t h = pp->day_ok ? pp->hash : src_hash(agg, day, p->ip_version, pp->a16);
+        s = source_hashed(agg, day, p->ip_version, pp->a16, h);
         if (!s)
             goto oom;
         agg->last_src = s;
@@ -362,6 +366,14 @@ int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, st
 oom:
     kn_err_set(err, "aggregate: out of memory");
     return -1;
+}
+
+int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
+{
+    struct kn_agg_prep pp;
+    src_key(p, pp.a16);
+    pp.day_ok = 0;
+    return kn_agg_add_prepared(agg, p, c, &pp, err);
 }
 
 int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold)
@@ -406,10 +418,15 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
         dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
         for (unsigned f = 0; f < KN_FAM__COUNT; f++)
             add_counts(&dd->c[f], &sd->c[f]);
-        for (size_t j = 0; j < sd->ports.cap; j++)
-            if (sd->ports.slots[j].key != KN_U32MAP_EMPTY &&
-                kn_u32map_add(&dd->ports, sd->ports.slots[j].key, sd->ports.slots[j].value))
+        for (size_t j = 0; j < sd->ports.cap; j++) {
+            const struct kn_port_counts *from = &sd->ports.slots[j];
+            if (from->key == KN_PORTMAP_EMPTY)
+                continue;
+            struct kn_port_counts *to = kn_portmap_slot(&dd->ports, from->key);
+            if (!to)
                 goto oom;
+            kn_port_counts_add(to, from);
+        }
     }
     for (size_t i = 0; i < src->n_src; i++) {
         const struct kn_src_day *s = src_at(src, i);
@@ -443,7 +460,7 @@ size_t kn_agg_memory(const struct kn_agg *agg)
     size_t m = sizeof *agg + agg->cap_days * sizeof *agg->days + agg->idx_cap * sizeof *agg->index +
                agg->n_chunks * (CHUNK * sizeof(struct kn_src_day) + sizeof(void *));
     for (size_t i = 0; i < agg->n_days; i++)
-        m += agg->days[i].ports.cap * sizeof(struct kn_u32map_slot);
+        m += agg->days[i].ports.cap * sizeof(struct kn_port_counts);
     for (size_t i = 0; i < agg->n_src; i++)
         m += src_at(agg, i)->cap * sizeof(uint32_t);
     return m;

@@ -45,6 +45,7 @@ void kn_pipeline_free(struct kn_pipeline *pl)
 struct pending {
     struct kn_pkt p;
     struct kn_class c;
+    struct kn_agg_prep prep;
 };
 
 struct ring {
@@ -56,7 +57,7 @@ static int ring_drain(struct kn_pipeline *pl, struct ring *r, uint64_t upto, str
 {
     for (; r->out < upto; r->out++) {
         struct pending *e = &r->v[r->out % AHEAD];
-        if (kn_agg_add(pl->agg, &e->p, e->c, err))
+        if (kn_agg_add_prepared(pl->agg, &e->p, e->c, &e->prep, err))
             return -1;
     }
     return 0;
@@ -71,10 +72,10 @@ static int ring_push(struct kn_pipeline *pl, struct ring *r, const struct kn_pkt
     e->p = *p;
     e->p.payload = NULL; /* borrowed from the frame, which the next read replaces */
     e->c = kn_classify(p);
-    kn_agg_prefetch(pl->agg, &e->p);
+    kn_agg_prepare(pl->agg, &e->p, &e->prep);
     r->in++;
     if (r->in - r->out > AHEAD / 2)
-        kn_agg_prefetch_source(pl->agg, &r->v[(r->in - 1 - AHEAD / 2) % AHEAD].p);
+        kn_agg_prefetch_source(pl->agg, &r->v[(r->in - 1 - AHEAD / 2) % AHEAD].prep);
     return 0;
 }
 
