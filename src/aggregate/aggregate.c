@@ -5,12 +5,14 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "util/bigmem.h"
+
 _Static_assert(sizeof(struct kn_src_day) == 64, "keep per-source state compact");
 
 /* Source records live in fixed-size chunks (no realloc copies, no pointer
  * invalidation of old records); the index is open addressing over 64-bit
  * slots: high 32 bits a hash fragment, low 32 bits record index + 1. */
-#define CHUNK_BITS 12
+#define CHUNK_BITS 15 /* 2 MiB of records: one huge page */
 #define CHUNK (1u << CHUNK_BITS)
 
 struct kn_agg {
@@ -95,9 +97,9 @@ void kn_agg_free(struct kn_agg *agg)
     kn_agg_reset(agg);
     free(agg->days);
     for (size_t i = 0; i < agg->n_chunks; i++)
-        free(agg->chunks[i]);
+        kn_big_free(agg->chunks[i], CHUNK * sizeof(struct kn_src_day));
     free(agg->chunks);
-    free(agg->index);
+    kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
     free(agg);
 }
 
@@ -180,7 +182,7 @@ static int grow_index(struct kn_agg *agg)
 {
     size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
     /* Owned by agg; freed by kn_agg_free() (or here when replaced). */
-    uint64_t *idx = calloc(cap, sizeof *idx);
+    uint64_t *idx = kn_big_alloc(cap * sizeof *idx);
     if (!idx)
         return -1;
     for (size_t i = 0; i < agg->n_src; i++) {
@@ -191,7 +193,7 @@ static int grow_index(struct kn_agg *agg)
             j = (j + 1) & (cap - 1);
         idx[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
     }
-    free(agg->index);
+    kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
     agg->index = idx;
     agg->idx_cap = cap;
     return 0;
@@ -227,7 +229,7 @@ static struct kn_src_day *source_hashed(struct kn_agg *agg, int32_t day, unsigne
             return NULL;
         agg->chunks = c;
         /* Owned by agg; freed by kn_agg_free(). */
-        c[agg->n_chunks] = malloc(CHUNK * sizeof **c);
+        c[agg->n_chunks] = kn_big_alloc(CHUNK * sizeof **c);
         if (!c[agg->n_chunks])
             return NULL;
         agg->n_chunks++;
@@ -263,55 +265,67 @@ static inline void src_key(const struct kn_pkt *p, uint8_t a16[16])
     memset(a16 + 4, 0, 12);
 }
 
-static inline uint32_t port_key_of(const struct kn_pkt *p)
+static inline uint32_t port_key_of(const struct kn_agg_item *it)
 {
-    unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
-    return (p->flags & KN_PKT_HAS_PORTS) ? kn_port_key(fam, p->proto, p->dport)
-                                         : kn_noport_key(fam, p->proto);
+    unsigned fam = it->family == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    return it->c.port_class != KN_PORT_NONE ? kn_port_key(fam, it->proto, it->dport)
+                                            : kn_noport_key(fam, it->proto);
 }
 
-void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_agg_prep *pp)
+static void fill_item(const struct kn_pkt *p, struct kn_class c, struct kn_agg_item *it)
 {
+    it->ts_ns = p->ts_ns;
+    src_key(p, it->a16);
+    it->dport = p->dport;
+    it->proto = p->proto;
+    it->family = p->ip_version;
+    it->c = c;
+    it->day_ok = 0;
+}
+
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                    struct kn_agg_item *it)
+{
+    fill_item(p, c, it);
     const struct kn_dayclock *dc = &agg->clock;
-    src_key(p, pp->a16);
-    pp->day_ok = agg->cur_day != SIZE_MAX && p->ts_ns >= dc->start_ns && p->ts_ns < dc->end_ns;
-    if (!pp->day_ok)
-        return; /* another day: kn_agg_add_prepared() finds it the slow way */
-    pp->day = dc->day;
-    pp->hash = src_hash(agg, dc->day, p->ip_version, pp->a16);
+    if (agg->cur_day == SIZE_MAX || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+        return; /* another day: kn_agg_add_item() finds it the slow way */
+    it->day_ok = 1;
+    it->day = dc->day;
+    it->hash = src_hash(agg, dc->day, it->family, it->a16);
     if (agg->idx_cap)
-        __builtin_prefetch(&agg->index[(size_t)pp->hash & (agg->idx_cap - 1)]);
-    kn_portmap_prefetch(&agg->days[agg->cur_day].ports, port_key_of(p));
+        __builtin_prefetch(&agg->index[(size_t)it->hash & (agg->idx_cap - 1)]);
+    kn_portmap_prefetch(&agg->days[agg->cur_day].ports, port_key_of(it));
 }
 
-void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_prep *pp)
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it)
 {
-    if (!pp->day_ok || !agg->idx_cap)
+    if (!it->day_ok || !agg->idx_cap)
         return;
-    size_t mask = agg->idx_cap - 1, j = (size_t)pp->hash & mask;
+    size_t mask = agg->idx_cap - 1, j = (size_t)it->hash & mask;
     for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
         uint64_t slot = agg->index[j];
-        if ((slot >> 32) == (pp->hash >> 32)) {
+        if ((slot >> 32) == (it->hash >> 32)) {
             __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
             return;
         }
     }
 }
 
-int kn_agg_add_prepared(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
-                        const struct kn_agg_prep *pp, struct kn_err *err)
+int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err)
 {
-    int32_t day = pp->day_ok ? pp->day : kn_dayclock_day(&agg->clock, p->ts_ns);
+    int32_t day = it->day_ok ? it->day : kn_dayclock_day(&agg->clock, it->ts_ns);
     if (agg->cur_day == SIZE_MAX || agg->days[agg->cur_day].day != day) {
-        kn_dayclock_day(&agg->clock, p->ts_ns);
+        kn_dayclock_day(&agg->clock, it->ts_ns);
         struct kn_agg_day *d = find_day(agg, day);
         if (!d)
             goto oom;
         agg->cur_day = (size_t)(d - agg->days);
     }
     struct kn_agg_day *d = &agg->days[agg->cur_day];
-    unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    unsigned fam = it->family == 4 ? KN_FAM_V4 : KN_FAM_V6;
     struct kn_day_counts *k = &d->c[fam];
+    struct kn_class c = it->c;
     bool probe = !c.backscatter;
     bool has_port = c.port_class != KN_PORT_NONE;
 
@@ -320,11 +334,9 @@ int kn_agg_add_prepared(struct kn_agg *agg, const struct kn_pkt *p, struct kn_cl
     k->high_port += c.port_class == KN_PORT_HIGH;
     k->backscatter += c.backscatter;
     k->mirai += c.mirai;
-    k->rdp_3389 += probe && p->proto == KN_PROTO_TCP && has_port && p->dport == 3389;
+    k->rdp_3389 += probe && it->proto == KN_PROTO_TCP && has_port && it->dport == 3389;
 
-    struct kn_port_counts *pc =
-        kn_portmap_slot(&d->ports, has_port ? kn_port_key(fam, p->proto, p->dport)
-                                            : kn_noport_key(fam, p->proto));
+    struct kn_port_counts *pc = kn_portmap_slot(&d->ports, port_key_of(it));
     if (!pc)
         goto oom;
     pc->accesses++;
@@ -341,26 +353,26 @@ int kn_agg_add_prepared(struct kn_agg *agg, const struct kn_pkt *p, struct kn_cl
      * valid; scans come in bursts from one source. */
     struct kn_src_day *s = agg->last_src;
     uint64_t w0, w1, s0 = 0, s1 = 0;
-    memcpy(&w0, pp->a16, 8);
-    memcpy(&w1, pp->a16 + 8, 8);
+    memcpy(&w0, it->a16, 8);
+    memcpy(&w1, it->a16 + 8, 8);
     if (s) {
         memcpy(&s0, s->addr, 8);
         memcpy(&s1, s->addr + 8, 8);
     }
-    if (!s || s->day != day || s->family != p->ip_version || s0 != w0 || s1 != w1) {
-        uint64_t h = pp->day_ok ? pp->hash : src_hash(agg, day, p->ip_version, pp->a16);
-        s = source_hashed(agg, day, p->ip_version, pp->a16, h);
+    if (!s || s->day != day || s->family != it->family || s0 != w0 || s1 != w1) {
+        uint64_t h = it->day_ok ? it->hash : src_hash(agg, day, it->family, it->a16);
+        s = source_hashed(agg, day, it->family, it->a16, h);
         if (!s)
             goto oom;
         agg->last_src = s;
     }
-    if (p->ts_ns < s->first_ns)
-        s->first_ns = p->ts_ns;
-    if (p->ts_ns > s->last_ns)
-        s->last_ns = p->ts_ns;
+    if (it->ts_ns < s->first_ns)
+        s->first_ns = it->ts_ns;
+    if (it->ts_ns > s->last_ns)
+        s->last_ns = it->ts_ns;
     s->packets++;
     s->tags |= c.tags;
-    if (probe && has_port && kn_src_add_pair(s, kn_pair(p->proto, p->dport), agg->wide_ports))
+    if (probe && has_port && kn_src_add_pair(s, kn_pair(it->proto, it->dport), agg->wide_ports))
         goto oom;
     return 0;
 oom:
@@ -370,10 +382,9 @@ oom:
 
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
 {
-    struct kn_agg_prep pp;
-    src_key(p, pp.a16);
-    pp.day_ok = 0;
-    return kn_agg_add_prepared(agg, p, c, &pp, err);
+    struct kn_agg_item it;
+    fill_item(p, c, &it);
+    return kn_agg_add_item(agg, &it, err);
 }
 
 int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold)

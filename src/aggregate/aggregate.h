@@ -87,24 +87,29 @@ uint32_t kn_agg_wide_ports(const struct kn_agg *agg);
  * 0, or -1 out of memory (err says so). */
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err);
 
-/* For a packet that will be counted a few packets later: its source key
- * and hash, computed once, and cache hints. kn_agg_prepare() fetches the
- * source index slot and the day's port slot into the cache; once that slot
- * is there, kn_agg_prefetch_source() fetches the source's record. Hints
- * change no state; a prepared packet must be added before the next day
- * change of the aggregate is seen by kn_agg_prepare() callers (the
- * pipeline adds in order, so that holds). */
-struct kn_agg_prep {
-    uint8_t a16[16]; /* the source address, zero-padded to 16 bytes */
-    uint64_t hash;   /* of (day, family, a16); valid when day_ok */
-    int32_t day;
-    uint8_t day_ok;  /* the packet falls in the aggregate's current day */
+/* One access as the aggregate needs it, 48 bytes: what kn_agg_add()
+ * reads of a decoded packet and its classes, with the source key and its
+ * hash computed once. The pipeline keeps a few of these in flight between
+ * kn_agg_prepare() and kn_agg_add_item() so that the table slots they need
+ * are in the cache by then: kn_agg_prepare() fetches the source index slot
+ * and the day's port slot, and kn_agg_prefetch_source(), once that index
+ * slot is there, the source's record. Hints change no state. */
+struct kn_agg_item {
+    uint64_t ts_ns;
+    uint64_t hash;       /* of (day, family, a16); valid when day_ok */
+    uint8_t a16[16];     /* source address, zero-padded to 16 bytes */
+    int32_t day;         /* valid when day_ok */
+    uint16_t dport;
+    uint8_t proto;
+    uint8_t family;      /* 4 or 6 */
+    struct kn_class c;
+    uint8_t day_ok;      /* ts_ns fell in the aggregate's current day when prepared */
 };
-void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_agg_prep *pp);
-void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_prep *pp);
-/* kn_agg_add() with the work of kn_agg_prepare() already done. */
-int kn_agg_add_prepared(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
-                        const struct kn_agg_prep *pp, struct kn_err *err);
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                    struct kn_agg_item *it);
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it);
+/* Counts a prepared access. 0, or -1 out of memory. */
+int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err);
 
 /* Merges src into dst (same threshold). 0 or -1. */
 int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err);

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "util/bigmem.h"
+
 _Static_assert(sizeof(struct kn_port_counts) == 64, "one cache line per port");
 
 void kn_portmap_init(struct kn_portmap *m)
@@ -14,7 +16,7 @@ void kn_portmap_init(struct kn_portmap *m)
 
 void kn_portmap_free(struct kn_portmap *m)
 {
-    free(m->slots);
+    kn_big_free(m->slots, m->cap * sizeof *m->slots);
     kn_portmap_init(m);
 }
 
@@ -22,7 +24,7 @@ static int grow(struct kn_portmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
     /* Freed by kn_portmap_free() (or here, replacing the old array). */
-    struct kn_port_counts *s = aligned_alloc(64, cap * sizeof *s);
+    struct kn_port_counts *s = kn_big_alloc(cap * sizeof *s);
     if (!s)
         return -1;
     for (size_t i = 0; i < cap; i++)
@@ -41,7 +43,7 @@ static int grow(struct kn_portmap *m)
             j = (j + 1) & (cap - 1);
         s[j] = old.slots[i];
     }
-    free(old.slots);
+    kn_big_free(old.slots, old.cap * sizeof *old.slots);
     return 0;
 }
 

@@ -80,16 +80,20 @@ int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err
 /* day_port's key order within a day: family, protocol, port (-1, the
  * no-port row, first). Rows written in key order land next to each other
  * in the B-tree. */
-static int64_t port_row_order(uint32_t key)
+static uint64_t port_row_order(uint32_t key)
 {
-    int64_t port = kn_port_key_has_port(key) ? (int64_t)kn_port_key_port(key) : -1;
-    return (int64_t)kn_port_key_fam(key) << 40 | (int64_t)kn_port_key_proto(key) << 20 | (port + 1);
+    uint64_t port = kn_port_key_has_port(key) ? (uint64_t)kn_port_key_port(key) + 1 : 0;
+    return (uint64_t)kn_port_key_fam(key) << 40 | (uint64_t)kn_port_key_proto(key) << 20 | port;
 }
+
+struct port_row {
+    uint64_t order;
+    const struct kn_port_counts *slot;
+};
 
 static int cmp_port_rows(const void *a, const void *b)
 {
-    int64_t x = port_row_order((*(const struct kn_port_counts *const *)a)->key);
-    int64_t y = port_row_order((*(const struct kn_port_counts *const *)b)->key);
+    uint64_t x = ((const struct port_row *)a)->order, y = ((const struct port_row *)b)->order;
     return x < y ? -1 : x > y;
 }
 
@@ -101,47 +105,49 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
     if (!d->ports.used)
         return 0;
     /* The slots in key order; freed below. */
-    const struct kn_port_counts **v = malloc(d->ports.used * sizeof *v);
-    if (!v) {
+    struct port_row *rows = malloc(d->ports.used * sizeof *rows);
+    if (!rows) {
         kn_err_set(err, "out of memory ordering %zu port rows", d->ports.used);
         return -1;
     }
     size_t n = 0;
     for (size_t j = 0; j < d->ports.cap; j++)
         if (d->ports.slots[j].key != KN_PORTMAP_EMPTY)
-            v[n++] = &d->ports.slots[j];
-    qsort(v, n, sizeof *v, cmp_port_rows);
+            rows[n++] = (struct port_row){port_row_order(d->ports.slots[j].key), &d->ports.slots[j]};
+    qsort(rows, n, sizeof *rows, cmp_port_rows);
     int rc = -1;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *q = s[S_PORT];
-        uint32_t key = v[i]->key;
+        const struct kn_port_counts *v = rows[i].slot;
+        uint32_t key = v->key;
         sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 2, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6);
         sqlite3_bind_int(q, 3, (int)kn_port_key_proto(key));
         sqlite3_bind_int(q, 4, kn_port_key_has_port(key) ? (int)kn_port_key_port(key) : -1);
-        bind_u64(q, 5, v[i]->accesses);
-        bind_u64(q, 6, v[i]->probes);
-        bind_u64(q, 7, v[i]->mirai);
+        bind_u64(q, 5, v->accesses);
+        bind_u64(q, 6, v->probes);
+        bind_u64(q, 7, v->mirai);
         if (step_done(db, q, err))
             goto out;
     }
     for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
         for (size_t i = 0; i < n; i++) {
-            if (!v[i]->tags[t])
+            const struct kn_port_counts *v = rows[i].slot;
+            if (!v->tags[t])
                 continue;
             sqlite3_stmt *q = s[S_TAGPORT];
             sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 2, kn_tag_names[t], -1, SQLITE_STATIC);
-            sqlite3_bind_int(q, 3, (int)kn_port_key_proto(v[i]->key));
-            sqlite3_bind_int(q, 4, (int)kn_port_key_port(v[i]->key));
-            bind_u64(q, 5, v[i]->tags[t]);
+            sqlite3_bind_int(q, 3, (int)kn_port_key_proto(v->key));
+            sqlite3_bind_int(q, 4, (int)kn_port_key_port(v->key));
+            bind_u64(q, 5, v->tags[t]);
             if (step_done(db, q, err))
                 goto out;
         }
     }
     rc = 0;
 out:
-    free(v);
+    free(rows);
     return rc;
 }
 
