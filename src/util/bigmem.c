@@ -8,19 +8,16 @@
 
 #define HUGE ((size_t)2 << 20)
 
-/* Below this, a table fits the TLB's reach anyway: plain aligned_alloc. */
+/* Below this, a table fits the TLB's reach anyway: plain calloc (an
+ * aligned_alloc here fragmented the heap of a long-running sensor). */
 #define BIG_MIN HUGE
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
 void *kn_big_alloc(size_t size)
 {
-    if (size < BIG_MIN) {
-        void *p = aligned_alloc(64, round_up(size ? size : 1, 64));
-        if (p)
-            memset(p, 0, size);
-        return p;
-    }
+    if (size < BIG_MIN)
+        return calloc(1, size ? size : 1);
     /* Map one huge page more than needed and trim to a 2 MiB boundary:
      * only aligned 2 MiB ranges can be huge pages. */
     size_t len = round_up(size, HUGE);

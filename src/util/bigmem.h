@@ -9,7 +9,8 @@
 
 #include <stddef.h>
 
-/* size zeroed bytes, 64-byte aligned; NULL when out of memory. */
+/* size zeroed bytes (2 MiB-aligned when huge-page backed); NULL when out
+ * of memory. */
 void *kn_big_alloc(size_t size);
 void kn_big_free(void *p, size_t size);
 
