@@ -21,7 +21,8 @@
 # `kenchi analyze` of the same capture. Needs root and ip netns.
 # usage: KENCHI=build/kenchi bench/live.sh [SCALE]
 #   env: BLAST (default: bench/blast next to KENCHI), SENDER=blast|tcpreplay,
-#   INTERVAL (the sensor's commit period, default 5 s: interval merges and
+#   TIMES (send the capture that many times, default 1; compared with the
+#   analysis of one file holding it that many times), INTERVAL (the sensor's commit period, default 5 s: interval merges and
 #   commits fall inside the run and share the sensor's core), LIVE_RT=1
 #   runs sender and sensor SCHED_RR (chrt -r 10) for the few seconds of
 #   the run: on a machine shared with other work this is what gives each
@@ -33,6 +34,7 @@ set -u
 BLAST=${BLAST:-$(dirname "$KENCHI")/bench/blast}
 SENDER=${SENDER:-blast}
 SCALE=${1:-250}
+TIMES=${TIMES:-1}
 TMP=$(mktemp -d)
 NS_FEED="kbf$$"; NS_SENS="kbs$$"
 cleanup() {
@@ -58,7 +60,7 @@ F=$TMP/g.pcap
   { echo "bench live: kenchi gen failed" >&2; exit 1; }
 
 echo "bench live: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "bench live: capture: kenchi gen --scale $SCALE, $(stat -c %s "$F") bytes"
+echo "bench live: capture: kenchi gen --scale $SCALE, $(stat -c %s "$F") bytes, sent $TIMES time(s)"
 
 # The sensor's CPU time so far (user + system, all threads), in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -72,11 +74,11 @@ sleep 1
 t0=$(cpu_ticks "$SP"); m0=$(main_ticks "$SP")
 if [[ $SENDER == tcpreplay ]]; then
   ip netns exec "$NS_FEED" "${SEND_CPU[@]}" tcpreplay --topspeed --preload-pcap --no-flow-stats \
-    -i "$NS_FEED" "$F" >"$TMP/send.log" 2>&1
+    --loop "$TIMES" -i "$NS_FEED" "$F" >"$TMP/send.log" 2>&1
   sent=$(grep -oE 'Successful packets: *[0-9]+' "$TMP/send.log" | grep -oE '[0-9]+$')
   send_line="tcpreplay --topspeed: $(grep -oE 'Rated: .* pps' "$TMP/send.log"), $sent packets"
 else
-  ip netns exec "$NS_FEED" "${SEND_CPU[@]}" "$BLAST" "$NS_FEED" "$F" >"$TMP/send.log" 2>&1
+  ip netns exec "$NS_FEED" "${SEND_CPU[@]}" "$BLAST" --times "$TIMES" "$NS_FEED" "$F" >"$TMP/send.log" 2>&1
   sent=$(grep -oE '^sent [0-9]+' "$TMP/send.log" | grep -oE '[0-9]+')
   send_line="blast (sendmmsg): $(cat "$TMP/send.log")"
 fi
@@ -94,7 +96,14 @@ read -r pk drops recv first last <<<"$(sqlite3 -separator ' ' "$TMP/s.db" \
 secs=$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 rate=$(awk -v p="$pk" -v a="$first" -v b="$last" 'BEGIN { if (b > a) printf "%.0f", p / ((b - a) / 1e9); else print 0 }')
 cpu_rate=$(awk -v p="$pk" -v c="$read_s" 'BEGIN { if (c > 0) printf "%.0f", p / c; else print 0 }')
-"$KENCHI" analyze --db "$TMP/a.db" "${S[@]}" "$F" >/dev/null 2>&1
+# Sent TIMES times: the offline analysis reads one file holding the capture
+# TIMES times over (analyze skips a file it has seen, so not F TIMES times).
+OFF=$F
+if ((TIMES > 1)); then
+  OFF=$TMP/times.pcap
+  mergecap -F pcap -a -w "$OFF" $(for ((i = 0; i < TIMES; i++)); do echo "$F"; done)
+fi
+"$KENCHI" analyze --db "$TMP/a.db" "${S[@]}" "$OFF" >/dev/null 2>&1
 same=no
 cmp -s <("$KENCHI" report --db "$TMP/a.db" --format json | jq -S '{days}' | sed 's/"date": "[0-9-]*"//') \
        <("$KENCHI" report --db "$TMP/s.db" --format json | jq -S '{days}' | sed 's/"date": "[0-9-]*"//') && same=yes
