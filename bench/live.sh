@@ -114,6 +114,6 @@ echo "bench live: sensor ${SENS_CPU[*]:+(${SENS_CPU[*]}) }counted $pk packets in
      "capture thread $read_s s (= $cpu_rate packets per CPU second), main thread (interval merges and commits) $main_s s"
 echo "bench live: kernel received $recv, dropped $drops; figures equal offline analysis: $same"
 echo "bench live: load average after: $(cut -d' ' -f1-3 /proc/loadavg); >= 1 Mpps with 0 drops: $held"
-if [[ $held == no && ${LIVE_RT:-0} != 1 && $drops == 0 ]]; then
+if [[ $held == no && $SENDER == blast && ${LIVE_RT:-0} != 1 && $drops == 0 ]]; then
   echo "bench live: (on a busy machine the sender shares its core; LIVE_RT=1 gives sender and sensor theirs)"
 fi
