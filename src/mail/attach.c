@@ -109,6 +109,16 @@ void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
     }
 }
 
+size_t kn_attach_passwords(struct kn_attach_ctx *ctx)
+{
+    if (!ctx->passwords_found) {
+        ctx->passwords_found = true;
+        if (ctx->passwords && ctx->password_text)
+            ctx->n_passwords = kn_password_candidates(ctx->password_text, ctx->passwords, KN_MAX_PASSWORDS);
+    }
+    return ctx->n_passwords;
+}
+
 void kn_attach_free(struct kn_attachment *a)
 {
     if (!a)
