@@ -292,9 +292,13 @@ static void test_aes_zip_and_7z(void)
     CHECK_EQ(a->type, KN_FT_7Z);
     CHECK(a->encrypted);
     CHECK_EQ(a->encryption, KN_ENC_AES);
+    CHECK(a->password == NULL); /* libarchive cannot decrypt 7z: never confirmed */
     CHECK_EQ(a->n_members, 1);
-    if (a->n_members == 1)
+    if (a->n_members == 1) {
         CHECK_STR(a->members[0].name, "payload.exe");
+        CHECK_EQ(a->members[0].type, KN_FT_UNKNOWN);
+        CHECK(a->members[0].stored_encrypted);
+    }
     kn_mail_free(m);
 }
 
