@@ -272,12 +272,15 @@ static void drop(struct listing *l)
     free_members(&tmp);
 }
 
-/* The first encrypted member in the central directory, or NULL. */
+/* The first encrypted file (not directory: it has no data to check) in the
+ * central directory, or NULL. */
 static const struct kn_zip_member *first_encrypted(const struct kn_zip_member *zm, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (zm[i].enc != KN_ENC_NONE)
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(zm[i].name);
+        if (zm[i].enc != KN_ENC_NONE && !(l && zm[i].name[l - 1] == '/'))
             return &zm[i];
+    }
     return NULL;
 }
 
