@@ -272,12 +272,15 @@ static void drop(struct listing *l)
     free_members(&tmp);
 }
 
-/* The first encrypted member in the central directory, or NULL. */
+/* The first encrypted file (not directory: it has no data to check) in the
+ * central directory, or NULL. */
 static const struct kn_zip_member *first_encrypted(const struct kn_zip_member *zm, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (zm[i].enc != KN_ENC_NONE)
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(zm[i].name);
+        if (zm[i].enc != KN_ENC_NONE && !(l && zm[i].name[l - 1] == '/'))
             return &zm[i];
+    }
     return NULL;
 }
 
@@ -299,7 +302,8 @@ static void try_passwords(struct kn_attachment *a, const uint8_t *p, size_t len,
     size_t n = 0;
     if (ctx->last_opened)
         order[n++] = ctx->last_opened;
-    for (size_t i = 0; i < ctx->n_passwords && n < KN_MAX_PASSWORDS; i++)
+    size_t found = kn_attach_passwords(ctx);
+    for (size_t i = 0; i < found && n < KN_MAX_PASSWORDS; i++)
         if (ctx->passwords[i] != ctx->last_opened)
             order[n++] = ctx->passwords[i];
     for (size_t i = 0; i < n; i++) {

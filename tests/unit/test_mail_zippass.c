@@ -358,6 +358,55 @@ static void test_two_archives_two_passwords(void)
     free(z2);
 }
 
+/* A directory entry flagged encrypted in front of the real member (crafted:
+ * zip never encrypts directories): the pre-check must look at the first
+ * encrypted file, not at the directory, which has no encryption header —
+ * the bytes after it belong to the next member and would make the right
+ * password look wrong. */
+static void test_encrypted_directory_first(void)
+{
+    CHECK_EQ(sh("rm -rf d dir.zip && mkdir d && printf 'inside\\n' > d/f.txt && zip -q -P 'Dir-pw1' dir.zip d/ d/f.txt"), 0);
+    size_t len;
+    uint8_t *z = slurp("dir.zip", &len);
+    CHECK(z != NULL);
+    if (!z)
+        return;
+    /* set flag bit 0 on the "d/" entry, in its local and central headers */
+    int flagged = 0;
+    for (size_t i = 0; i + 46 <= len; i++) {
+        if (!memcmp(z + i, "PK\x03\x04", 4) && !memcmp(z + i + 30, "d/", 2) && z[i + 26] == 2) {
+            z[i + 6] |= 1;
+            flagged++;
+        }
+        if (!memcmp(z + i, "PK\x01\x02", 4) && !memcmp(z + i + 46, "d/", 2) && z[i + 28] == 2) {
+            z[i + 8] |= 1;
+            flagged++;
+        }
+    }
+    CHECK_EQ(flagged, 2);
+    const uint8_t *zips[] = {z};
+    size_t lens[] = {len};
+    struct kn_buf b = {0};
+    mail_with_zips(&b, "パスワード：Dir-pw1\n", zips, lens, 1);
+    struct kn_mail *m = NULL;
+    struct kn_err err = {{0}};
+    CHECK_EQ(kn_mail_parse((const uint8_t *)b.data, b.len, &m, &err), 0);
+    if (m && m->n_attachments == 1) {
+        struct kn_attachment *a = &m->attachments[0];
+        CHECK_STR(a->password, "Dir-pw1");
+        CHECK_EQ(a->n_members, 1);
+        if (a->n_members == 1) {
+            CHECK_STR(a->members[0].name, "d/f.txt");
+            CHECK_EQ(a->members[0].type, KN_FT_TEXT);
+        }
+    } else {
+        CHECK(0);
+    }
+    kn_mail_free(m);
+    free(b.data);
+    free(z);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -370,6 +419,7 @@ int main(void)
         RUN(test_real_tools);
         RUN(test_lucky_wrong_candidate);
         RUN(test_two_archives_two_passwords);
+        RUN(test_encrypted_directory_first);
     } else {
         SKIP(test_real_tools, "zip or 7z not installed");
     }
