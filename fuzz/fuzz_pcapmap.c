@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct outcome {
     int opened, rc;
     uint64_t frames, sum; /* a position-weighted sum over every field and byte */
-    char err[256];
+    char err[sizeof(struct kn_err){0}.msg];
 };
 
 static struct outcome read_with(const char *path, int mapped)
