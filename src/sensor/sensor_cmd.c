@@ -40,9 +40,10 @@ static void usage(FILE *out)
             "                      pushes are retried with backoff\n"
             "  --push-interval SECONDS  seconds between pushes (default 300)\n"
             "\n"
-            "Signals: SIGTERM/SIGINT commit the open interval and stop; SIGHUP commits,\n"
-            "reloads the file and restarts the captures. An interface that goes away is\n"
-            "reopened with backoff (1 s doubling to 60 s). Logs go to stderr with\n"
+            "Signals: SIGTERM/SIGINT commit the open interval (and push it, with a\n"
+            "centre) and stop; SIGHUP commits, reloads the file and restarts the\n"
+            "captures. An interface that goes away is reopened with backoff (1 s\n"
+            "doubling to 60 s). Logs go to stderr with\n"
             "syslog level prefixes (\"<6>...\") unless stderr is a terminal.\n"
             "Exit status: 0 stopped cleanly, 1 runtime failure, 2 usage.\n");
 }
