@@ -5,12 +5,14 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "util/bigmem.h"
+
 _Static_assert(sizeof(struct kn_src_day) == 64, "keep per-source state compact");
 
 /* Source records live in fixed-size chunks (no realloc copies, no pointer
  * invalidation of old records); the index is open addressing over 64-bit
  * slots: high 32 bits a hash fragment, low 32 bits record index + 1. */
-#define CHUNK_BITS 12
+#define CHUNK_BITS 15 /* 2 MiB of records: one huge page */
 #define CHUNK (1u << CHUNK_BITS)
 
 struct kn_agg {
@@ -76,7 +78,7 @@ struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err)
 void kn_agg_reset(struct kn_agg *agg)
 {
     for (size_t i = 0; i < agg->n_days; i++)
-        kn_u32map_free(&agg->days[i].ports);
+        kn_portmap_free(&agg->days[i].ports);
     agg->n_days = 0;
     agg->cur_day = SIZE_MAX;
     kn_dayclock_init(&agg->clock);
@@ -95,9 +97,9 @@ void kn_agg_free(struct kn_agg *agg)
     kn_agg_reset(agg);
     free(agg->days);
     for (size_t i = 0; i < agg->n_chunks; i++)
-        free(agg->chunks[i]);
+        kn_big_free(agg->chunks[i], CHUNK * sizeof(struct kn_src_day));
     free(agg->chunks);
-    free(agg->index);
+    kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
     free(agg);
 }
 
@@ -123,7 +125,7 @@ static struct kn_agg_day *find_day(struct kn_agg *agg, int32_t day)
     struct kn_agg_day *d = &agg->days[agg->n_days++];
     memset(d, 0, sizeof *d);
     d->day = day;
-    kn_u32map_init(&d->ports);
+    kn_portmap_init(&d->ports);
     return d;
 }
 
@@ -180,7 +182,7 @@ static int grow_index(struct kn_agg *agg)
 {
     size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
     /* Owned by agg; freed by kn_agg_free() (or here when replaced). */
-    uint64_t *idx = calloc(cap, sizeof *idx);
+    uint64_t *idx = kn_big_alloc(cap * sizeof *idx);
     if (!idx)
         return -1;
     for (size_t i = 0; i < agg->n_src; i++) {
@@ -191,20 +193,18 @@ static int grow_index(struct kn_agg *agg)
             j = (j + 1) & (cap - 1);
         idx[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
     }
-    free(agg->index);
+    kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
     agg->index = idx;
     agg->idx_cap = cap;
     return 0;
 }
 
-struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
-                                 const uint8_t *addr)
+/* Finds or creates (day, family, a16) whose hash is h. */
+static struct kn_src_day *source_hashed(struct kn_agg *agg, int32_t day, unsigned family,
+                                        const uint8_t a16[16], uint64_t h)
 {
-    uint8_t a16[16] = {0};
-    memcpy(a16, addr, family == 4 ? 4 : 16);
     if ((agg->n_src + 1) * 4 > agg->idx_cap * 3 && grow_index(agg) != 0)
         return NULL;
-    uint64_t h = src_hash(agg, day, family, a16);
     uint64_t frag = (h >> 32) << 32;
     uint64_t w0, w1;
     memcpy(&w0, a16, 8);
@@ -229,7 +229,7 @@ struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned famil
             return NULL;
         agg->chunks = c;
         /* Owned by agg; freed by kn_agg_free(). */
-        c[agg->n_chunks] = malloc(CHUNK * sizeof **c);
+        c[agg->n_chunks] = kn_big_alloc(CHUNK * sizeof **c);
         if (!c[agg->n_chunks])
             return NULL;
         agg->n_chunks++;
@@ -245,123 +245,146 @@ struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned famil
     return s;
 }
 
-/* The source address of p as kn_agg_source() keys it (4 or 16 bytes). */
-static const uint8_t *src_addr(const struct kn_pkt *p, uint8_t a4[4])
+struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
+                                 const uint8_t *addr)
 {
-    if (p->ip_version != 4)
-        return p->src6;
-    a4[0] = (uint8_t)(p->src4 >> 24);
-    a4[1] = (uint8_t)(p->src4 >> 16);
-    a4[2] = (uint8_t)(p->src4 >> 8);
-    a4[3] = (uint8_t)p->src4;
-    return a4;
+    uint8_t a16[16] = {0};
+    memcpy(a16, addr, family == 4 ? 4 : 16);
+    return source_hashed(agg, day, family, a16, src_hash(agg, day, family, a16));
 }
 
-void kn_agg_prefetch(const struct kn_agg *agg, const struct kn_pkt *p)
+/* The source address of p, zero-padded to 16 bytes as records keep it. */
+static inline void src_key(const struct kn_pkt *p, uint8_t a16[16])
 {
-    const struct kn_dayclock *dc = &agg->clock;
-    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
-        return; /* nothing to find yet, or another day: no hint */
-    uint8_t a4[4], a16[16] = {0};
-    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
-    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
-    __builtin_prefetch(&agg->index[(size_t)h & (agg->idx_cap - 1)]);
-    if (agg->cur_day != SIZE_MAX && agg->days[agg->cur_day].day == dc->day) {
-        const struct kn_u32map *m = &agg->days[agg->cur_day].ports;
-        unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
-        kn_u32map_prefetch(m, (p->flags & KN_PKT_HAS_PORTS)
-                                  ? kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport)
-                                  : kn_port_key(fam, KN_PK_NOPORT, p->proto, 0));
-    }
-}
-
-void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_pkt *p)
-{
-    const struct kn_dayclock *dc = &agg->clock;
-    if (!agg->idx_cap || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+    if (p->ip_version != 4) {
+        memcpy(a16, p->src6, 16);
         return;
-    uint8_t a4[4], a16[16] = {0};
-    memcpy(a16, src_addr(p, a4), p->ip_version == 4 ? 4 : 16);
-    uint64_t h = src_hash(agg, dc->day, p->ip_version, a16);
-    size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
+    }
+    uint32_t be = __builtin_bswap32(p->src4); /* p->src4 is in host order */
+    memcpy(a16, &be, 4);
+    memset(a16 + 4, 0, 12);
+}
+
+static inline uint32_t port_key_of(const struct kn_agg_item *it)
+{
+    unsigned fam = it->family == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    return it->c.port_class != KN_PORT_NONE ? kn_port_key(fam, it->proto, it->dport)
+                                            : kn_noport_key(fam, it->proto);
+}
+
+static void fill_item(const struct kn_pkt *p, struct kn_class c, struct kn_agg_item *it)
+{
+    it->ts_ns = p->ts_ns;
+    src_key(p, it->a16);
+    it->dport = p->dport;
+    it->proto = p->proto;
+    it->family = p->ip_version;
+    it->c = c;
+    it->day_ok = 0;
+}
+
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                    struct kn_agg_item *it)
+{
+    fill_item(p, c, it);
+    const struct kn_dayclock *dc = &agg->clock;
+    if (agg->cur_day == SIZE_MAX || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+        return; /* another day: kn_agg_add_item() finds it the slow way */
+    it->day_ok = 1;
+    it->day = dc->day;
+    it->hash = src_hash(agg, dc->day, it->family, it->a16);
+    if (agg->idx_cap)
+        __builtin_prefetch(&agg->index[(size_t)it->hash & (agg->idx_cap - 1)]);
+    kn_portmap_prefetch(&agg->days[agg->cur_day].ports, port_key_of(it));
+}
+
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it)
+{
+    if (!it->day_ok || !agg->idx_cap)
+        return;
+    size_t mask = agg->idx_cap - 1, j = (size_t)it->hash & mask;
     for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
         uint64_t slot = agg->index[j];
-        if ((slot >> 32) == (h >> 32)) {
+        if ((slot >> 32) == (it->hash >> 32)) {
             __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
             return;
         }
     }
 }
 
-int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
+int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err)
 {
-    int32_t day = kn_dayclock_day(&agg->clock, p->ts_ns);
+    int32_t day = it->day_ok ? it->day : kn_dayclock_day(&agg->clock, it->ts_ns);
     if (agg->cur_day == SIZE_MAX || agg->days[agg->cur_day].day != day) {
+        kn_dayclock_day(&agg->clock, it->ts_ns);
         struct kn_agg_day *d = find_day(agg, day);
         if (!d)
             goto oom;
         agg->cur_day = (size_t)(d - agg->days);
     }
     struct kn_agg_day *d = &agg->days[agg->cur_day];
-    unsigned fam = p->ip_version == 4 ? KN_FAM_V4 : KN_FAM_V6;
+    unsigned fam = it->family == 4 ? KN_FAM_V4 : KN_FAM_V6;
     struct kn_day_counts *k = &d->c[fam];
+    struct kn_class c = it->c;
     bool probe = !c.backscatter;
     bool has_port = c.port_class != KN_PORT_NONE;
 
     k->accesses++;
-    if (c.port_class == KN_PORT_LOW)
-        k->low_port++;
-    else if (c.port_class == KN_PORT_HIGH)
-        k->high_port++;
-    if (c.backscatter)
-        k->backscatter++;
-    if (c.mirai)
-        k->mirai++;
-    if (probe && p->proto == KN_PROTO_TCP && has_port && p->dport == 3389)
-        k->rdp_3389++;
+    k->low_port += c.port_class == KN_PORT_LOW;
+    k->high_port += c.port_class == KN_PORT_HIGH;
+    k->backscatter += c.backscatter;
+    k->mirai += c.mirai;
+    k->rdp_3389 += probe && it->proto == KN_PROTO_TCP && has_port && it->dport == 3389;
 
-    if (has_port) {
-        if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_ACCESS, p->proto, p->dport), 1) ||
-            (probe && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_PROBE, p->proto, p->dport), 1)))
-            goto oom;
-    } else if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_NOPORT, p->proto, 0), 1)) {
+    struct kn_port_counts *pc = kn_portmap_slot(&d->ports, port_key_of(it));
+    if (!pc)
         goto oom;
-    }
-    if (c.mirai && kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_MIRAI, p->proto, p->dport), 1))
-        goto oom;
-    if (c.tags) {
-        for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
-            if (!(c.tags >> t & 1))
-                continue;
+    pc->accesses++;
+    pc->probes += probe && has_port;
+    pc->mirai += c.mirai;
+    for (unsigned t = 0, tags = c.tags; tags && t < KN_TAG__COUNT; t++, tags >>= 1) {
+        if (tags & 1) {
             k->tags[t]++;
-            if (kn_u32map_add(&d->ports, kn_port_key(fam, KN_PK_TAG0 + t, p->proto, p->dport), 1))
-                goto oom;
+            pc->tags[t]++;
         }
     }
 
-    uint8_t a4[4];
-    const uint8_t *addr = src_addr(p, a4);
-    /* Records never move (chunks), so the previous hit stays valid. */
+    /* Records never move (chunks), so the previous packet's record stays
+     * valid; scans come in bursts from one source. */
     struct kn_src_day *s = agg->last_src;
-    if (!s || s->day != day || s->family != p->ip_version ||
-        memcmp(s->addr, addr, p->ip_version == 4 ? 4 : 16) != 0) {
-        s = kn_agg_source(agg, day, p->ip_version, addr);
+    uint64_t w0, w1, s0 = 0, s1 = 0;
+    memcpy(&w0, it->a16, 8);
+    memcpy(&w1, it->a16 + 8, 8);
+    if (s) {
+        memcpy(&s0, s->addr, 8);
+        memcpy(&s1, s->addr + 8, 8);
+    }
+    if (!s || s->day != day || s->family != it->family || s0 != w0 || s1 != w1) {
+        uint64_t h = it->day_ok ? it->hash : src_hash(agg, day, it->family, it->a16);
+        s = source_hashed(agg, day, it->family, it->a16, h);
         if (!s)
             goto oom;
         agg->last_src = s;
     }
-    if (p->ts_ns < s->first_ns)
-        s->first_ns = p->ts_ns;
-    if (p->ts_ns > s->last_ns)
-        s->last_ns = p->ts_ns;
+    if (it->ts_ns < s->first_ns)
+        s->first_ns = it->ts_ns;
+    if (it->ts_ns > s->last_ns)
+        s->last_ns = it->ts_ns;
     s->packets++;
     s->tags |= c.tags;
-    if (probe && has_port && kn_src_add_pair(s, kn_pair(p->proto, p->dport), agg->wide_ports))
+    if (probe && has_port && kn_src_add_pair(s, kn_pair(it->proto, it->dport), agg->wide_ports))
         goto oom;
     return 0;
 oom:
     kn_err_set(err, "aggregate: out of memory");
     return -1;
+}
+
+int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
+{
+    struct kn_agg_item it;
+    fill_item(p, c, &it);
+    return kn_agg_add_item(agg, &it, err);
 }
 
 int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold)
@@ -406,10 +429,15 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
         dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
         for (unsigned f = 0; f < KN_FAM__COUNT; f++)
             add_counts(&dd->c[f], &sd->c[f]);
-        for (size_t j = 0; j < sd->ports.cap; j++)
-            if (sd->ports.slots[j].key != KN_U32MAP_EMPTY &&
-                kn_u32map_add(&dd->ports, sd->ports.slots[j].key, sd->ports.slots[j].value))
+        for (size_t j = 0; j < sd->ports.cap; j++) {
+            const struct kn_port_counts *from = &sd->ports.slots[j];
+            if (from->key == KN_PORTMAP_EMPTY)
+                continue;
+            struct kn_port_counts *to = kn_portmap_slot(&dd->ports, from->key);
+            if (!to)
                 goto oom;
+            kn_port_counts_add(to, from);
+        }
     }
     for (size_t i = 0; i < src->n_src; i++) {
         const struct kn_src_day *s = src_at(src, i);
@@ -443,7 +471,7 @@ size_t kn_agg_memory(const struct kn_agg *agg)
     size_t m = sizeof *agg + agg->cap_days * sizeof *agg->days + agg->idx_cap * sizeof *agg->index +
                agg->n_chunks * (CHUNK * sizeof(struct kn_src_day) + sizeof(void *));
     for (size_t i = 0; i < agg->n_days; i++)
-        m += agg->days[i].ports.cap * sizeof(struct kn_u32map_slot);
+        m += agg->days[i].ports.cap * sizeof(struct kn_port_counts);
     for (size_t i = 0; i < agg->n_src; i++)
         m += src_at(agg, i)->cap * sizeof(uint32_t);
     return m;

@@ -5,9 +5,9 @@
  * port sets capped at the wide-port threshold), which is what makes hourly
  * files analysed in separate runs equal one run over the whole day.
  *
- * Per packet: a cached day compare, a few counter increments, one or more
- * small hash-map updates and one source-table probe; no allocation except
- * when a table grows or a source's port set spills out of its inline slots. */
+ * Per packet: a cached day compare, a few counter increments, one port
+ * slot and one source-table probe; no allocation except when a table grows
+ * or a source's port set spills out of its inline slots. */
 #ifndef KENCHI_AGGREGATE_AGGREGATE_H
 #define KENCHI_AGGREGATE_AGGREGATE_H
 
@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "aggregate/dayclock.h"
-#include "aggregate/u32map.h"
+#include "aggregate/portmap.h"
 #include "classify/classify.h"
 #include "decode/pkt.h"
 #include "util/err.h"
@@ -34,29 +34,10 @@ struct kn_day_counts {
     uint64_t tags[KN_TAG__COUNT]; /* probe accesses with each fingerprint */
 };
 
-/* Kinds of per-port counts in struct kn_agg_day.ports. Part of the key, not
- * stored on disk as numbers (store maps them to columns/tables). */
-enum kn_port_kind {
-    KN_PK_ACCESS = 0,  /* accesses to (proto, port) */
-    KN_PK_NOPORT = 1,  /* accesses of proto without a port (ICMP, fragments, ...) */
-    KN_PK_PROBE = 2,   /* probe accesses to (proto, port) */
-    KN_PK_MIRAI = 3,   /* the `mirai` figure by port (proto TCP) */
-    KN_PK_TAG0 = 4,    /* KN_PK_TAG0 + tag: probes with that tag, by port (TCP) */
-};
-
-static inline uint32_t kn_port_key(unsigned fam, unsigned kind, unsigned proto, unsigned port)
-{
-    return (uint32_t)fam << 31 | (uint32_t)kind << 24 | (uint32_t)proto << 16 | port;
-}
-static inline unsigned kn_port_key_fam(uint32_t k) { return k >> 31; }
-static inline unsigned kn_port_key_kind(uint32_t k) { return k >> 24 & 0x7F; }
-static inline unsigned kn_port_key_proto(uint32_t k) { return k >> 16 & 0xFF; }
-static inline unsigned kn_port_key_port(uint32_t k) { return k & 0xFFFF; }
-
 struct kn_agg_day {
     int32_t day;                           /* kn_day_from_civil() number */
     struct kn_day_counts c[KN_FAM__COUNT];
-    struct kn_u32map ports;                /* kn_port_key() -> packets */
+    struct kn_portmap ports;               /* per (family, protocol, port) */
 };
 
 /* A (protocol, destination port) pair as stored in port sets: proto << 16 | port. */
@@ -106,13 +87,29 @@ uint32_t kn_agg_wide_ports(const struct kn_agg *agg);
  * 0, or -1 out of memory (err says so). */
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err);
 
-/* Hints for a packet that kn_agg_add() will count a few packets later: the
- * source index slot and the day's port counter are fetched into the cache
- * meanwhile (kn_agg_prefetch), then, once that slot is there, the source's
- * record (kn_agg_prefetch_source). Pure hints: no state changes, any packet
- * is fine, and skipping them changes nothing but speed. */
-void kn_agg_prefetch(const struct kn_agg *agg, const struct kn_pkt *p);
-void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_pkt *p);
+/* One access as the aggregate needs it, 48 bytes: what kn_agg_add()
+ * reads of a decoded packet and its classes, with the source key and its
+ * hash computed once. The pipeline keeps a few of these in flight between
+ * kn_agg_prepare() and kn_agg_add_item() so that the table slots they need
+ * are in the cache by then: kn_agg_prepare() fetches the source index slot
+ * and the day's port slot, and kn_agg_prefetch_source(), once that index
+ * slot is there, the source's record. Hints change no state. */
+struct kn_agg_item {
+    uint64_t ts_ns;
+    uint64_t hash;       /* of (day, family, a16); valid when day_ok */
+    uint8_t a16[16];     /* source address, zero-padded to 16 bytes */
+    int32_t day;         /* valid when day_ok */
+    uint16_t dport;
+    uint8_t proto;
+    uint8_t family;      /* 4 or 6 */
+    struct kn_class c;
+    uint8_t day_ok;      /* ts_ns fell in the aggregate's current day when prepared */
+};
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                    struct kn_agg_item *it);
+void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it);
+/* Counts a prepared access. 0, or -1 out of memory. */
+int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err);
 
 /* Merges src into dst (same threshold). 0 or -1. */
 int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err);

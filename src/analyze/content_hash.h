@@ -3,7 +3,8 @@
  * integers, then the captured bytes). Hashing frames rather than file bytes
  * makes a .gz or .zst copy, or a pcap re-written as pcapng with the same
  * frames, the same capture, so it is not counted twice. Frames are staged
- * in a buffer so the digest runs over large blocks, not per packet. */
+ * in blocks, and the digest of full blocks runs on a thread of its own,
+ * beside the analysis, which only copies frames into the current block. */
 #ifndef KENCHI_ANALYZE_CONTENT_HASH_H
 #define KENCHI_ANALYZE_CONTENT_HASH_H
 

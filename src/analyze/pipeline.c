@@ -42,23 +42,16 @@ void kn_pipeline_free(struct kn_pipeline *pl)
  * Order is kept: the ring only delays. */
 #define AHEAD 16 /* a power of two */
 
-struct pending {
-    struct kn_pkt p;
-    struct kn_class c;
-};
-
 struct ring {
-    struct pending v[AHEAD];
+    struct kn_agg_item v[AHEAD];
     uint64_t in, out; /* packets entered, packets aggregated */
 };
 
 static int ring_drain(struct kn_pipeline *pl, struct ring *r, uint64_t upto, struct kn_err *err)
 {
-    for (; r->out < upto; r->out++) {
-        struct pending *e = &r->v[r->out % AHEAD];
-        if (kn_agg_add(pl->agg, &e->p, e->c, err))
+    for (; r->out < upto; r->out++)
+        if (kn_agg_add_item(pl->agg, &r->v[r->out % AHEAD], err))
             return -1;
-    }
     return 0;
 }
 
@@ -67,14 +60,10 @@ static int ring_push(struct kn_pipeline *pl, struct ring *r, const struct kn_pkt
 {
     if (r->in - r->out == AHEAD && ring_drain(pl, r, r->out + 1, err))
         return -1;
-    struct pending *e = &r->v[r->in % AHEAD];
-    e->p = *p;
-    e->p.payload = NULL; /* borrowed from the frame, which the next read replaces */
-    e->c = kn_classify(p);
-    kn_agg_prefetch(pl->agg, &e->p);
+    kn_agg_prepare(pl->agg, p, kn_classify(p), &r->v[r->in % AHEAD]);
     r->in++;
     if (r->in - r->out > AHEAD / 2)
-        kn_agg_prefetch_source(pl->agg, &r->v[(r->in - 1 - AHEAD / 2) % AHEAD].p);
+        kn_agg_prefetch_source(pl->agg, &r->v[(r->in - 1 - AHEAD / 2) % AHEAD]);
     return 0;
 }
 

@@ -37,6 +37,10 @@ struct kn_source_stats {
  * On success *out is owned by the caller: free it with kn_source_close(). */
 int kn_source_open_file(struct kn_source **out, const char *path, struct kn_err *err);
 
+/* The same without the mapped pcap reader: libpcap reads plain pcap files
+ * from the first record. For tests that compare the two readers. */
+int kn_source_open_file_unmapped(struct kn_source **out, const char *path, struct kn_err *err);
+
 /* Opens a live interface (promiscuous, full snaplen) with an optional BPF
  * filter expression (NULL or "" for none). Needs CAP_NET_RAW. */
 int kn_source_open_live(struct kn_source **out, const char *iface, const char *bpf,

@@ -97,10 +97,17 @@ static void note_encrypted(struct kn_attachment *a, struct kn_attachment *m, enu
 }
 
 /* Lists (and with a password, opens) the members. zm: zip central
- * directory entries (for encryption kinds), may be NULL. */
+ * directory entries (for encryption kinds), may be NULL. *opened (may be
+ * NULL) tells whether the first encrypted member unpacked (or reached the
+ * size limit) — the test try_password makes, so a listing with a password
+ * can itself confirm it. */
 static void list_members(struct kn_attachment *a, const uint8_t *p, size_t len, const char *pw,
-                         struct kn_attach_ctx *ctx, int depth, const struct kn_zip_member *zm, size_t nzm)
+                         struct kn_attach_ctx *ctx, int depth, const struct kn_zip_member *zm, size_t nzm,
+                         bool *opened)
 {
+    bool first_encrypted = true;
+    if (opened)
+        *opened = false;
     struct archive *ar = open_mem(p, len, a->type, pw);
     if (!ar) {
         set_error(a, "cannot allocate an archive reader");
@@ -151,6 +158,11 @@ static void list_members(struct kn_attachment *a, const uint8_t *p, size_t len, 
         struct kn_buf b = {0};
         int rc = read_entry(ar, &b, limit);
         ctx->unpacked_total += b.len;
+        if (encrypted && first_encrypted) {
+            first_encrypted = false;
+            if (opened)
+                *opened = rc >= 0;
+        }
         if (rc == 0) {
             kn_attach_analyse(m, (const uint8_t *)(b.data ? b.data : ""), b.len, ctx, depth + 1);
         } else {
@@ -224,6 +236,100 @@ static void free_members(struct kn_attachment *a)
     a->error = NULL;
 }
 
+/* The members as listed so far, set aside while a password is tried. */
+struct listing {
+    struct kn_attachment *members;
+    size_t n_members, members_total;
+    char *error;
+    bool encrypted;
+    enum kn_encryption encryption;
+};
+
+static void set_aside(struct kn_attachment *a, const struct kn_attach_ctx *ctx, struct listing *l)
+{
+    *l = (struct listing){a->members, a->n_members, ctx->members_total, a->error, a->encrypted, a->encryption};
+    a->members = NULL;
+    a->n_members = 0;
+    a->error = NULL;
+    a->encrypted = false;
+    a->encryption = KN_ENC_NONE;
+}
+
+static void put_back(struct kn_attachment *a, struct kn_attach_ctx *ctx, struct listing *l)
+{
+    free_members(a);
+    a->members = l->members;
+    a->n_members = l->n_members;
+    a->error = l->error;
+    a->encrypted = l->encrypted;
+    a->encryption = l->encryption;
+    ctx->members_total = l->members_total;
+}
+
+static void drop(struct listing *l)
+{
+    struct kn_attachment tmp = {.members = l->members, .n_members = l->n_members, .error = l->error};
+    free_members(&tmp);
+}
+
+/* The first encrypted member in the central directory, or NULL. */
+static const struct kn_zip_member *first_encrypted(const struct kn_zip_member *zm, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (zm[i].enc != KN_ENC_NONE)
+            return &zm[i];
+    return NULL;
+}
+
+/* Tries the candidate passwords, best first; the first that opens is
+ * recorded and the members are listed again with it (types, hashes).
+ * Zip candidates are pre-checked on the first encrypted member's local
+ * header (zippass.c): a surely wrong one never reaches libarchive, and one
+ * that passes is confirmed by the listing itself (no separate try), so
+ * an AES zip costs one verifier block plus one key derivation in
+ * libarchive instead of two derivations per candidate. */
+static void try_passwords(struct kn_attachment *a, const uint8_t *p, size_t len, struct kn_attach_ctx *ctx,
+                          int depth, const struct kn_zip_member *zm, size_t nz)
+{
+    const struct kn_zip_member *first = first_encrypted(zm, nz);
+    /* A mail's archives usually share one password: the one that opened
+     * the last archive goes first. (A local order: nested archives opened
+     * during the listing below change ctx->last_opened.) */
+    const char *order[KN_MAX_PASSWORDS];
+    size_t n = 0;
+    if (ctx->last_opened)
+        order[n++] = ctx->last_opened;
+    for (size_t i = 0; i < ctx->n_passwords && n < KN_MAX_PASSWORDS; i++)
+        if (ctx->passwords[i] != ctx->last_opened)
+            order[n++] = ctx->passwords[i];
+    for (size_t i = 0; i < n; i++) {
+        if (ctx->unpacked_total >= KN_ARC_MAX_TOTAL)
+            break;
+        const char *pw = order[i];
+        int check = first ? kn_zip_password_check(p, len, first->local_off, pw) : -1;
+        if (check == 0)
+            continue; /* fails the stored check value: surely wrong */
+        if (check < 0 && !try_password(p, len, a->type, pw, ctx))
+            continue;
+        struct listing before;
+        set_aside(a, ctx, &before);
+        bool opened;
+        list_members(a, p, len, pw, ctx, depth, zm, nz, &opened);
+        if (check > 0 && !opened) { /* passed the check value by chance */
+            put_back(a, ctx, &before);
+            continue;
+        }
+        if (!a->encrypted) { /* keep what the first pass knew */
+            a->encrypted = true;
+            a->encryption = before.encryption;
+        }
+        drop(&before);
+        a->password = kn_xstrdup(pw);
+        ctx->last_opened = pw;
+        break;
+    }
+}
+
 void kn_archive_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
                         struct kn_attach_ctx *ctx, int depth)
 {
@@ -231,7 +337,7 @@ void kn_archive_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
     struct kn_zip_member *zm = NULL;
     long nzm = a->type == KN_FT_ZIP ? kn_zip_members(p, len, &zm, KN_ARC_MAX_MEMBERS) : -1;
     size_t nz = nzm > 0 ? (size_t)nzm : 0;
-    list_members(a, p, len, NULL, ctx, depth, zm, nz);
+    list_members(a, p, len, NULL, ctx, depth, zm, nz, NULL);
     if (a->n_members == 0 && nz > 0) {
         /* libarchive could not read it; the central directory still names the members */
         for (size_t i = 0; i < nz; i++) {
@@ -245,24 +351,7 @@ void kn_archive_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
                 note_encrypted(a, m, zm[i].enc);
         }
     }
-    if (a->encrypted && a->n_members) {
-        for (size_t i = 0; i < ctx->n_passwords; i++) {
-            if (ctx->unpacked_total >= KN_ARC_MAX_TOTAL)
-                break;
-            if (!try_password(p, len, a->type, ctx->passwords[i], ctx))
-                continue;
-            enum kn_encryption enc = a->encryption;
-            free_members(a);
-            a->encrypted = false;
-            a->encryption = KN_ENC_NONE;
-            list_members(a, p, len, ctx->passwords[i], ctx, depth, zm, nz);
-            if (!a->encrypted) { /* keep what the first pass knew */
-                a->encrypted = true;
-                a->encryption = enc;
-            }
-            a->password = kn_xstrdup(ctx->passwords[i]);
-            break;
-        }
-    }
+    if (a->encrypted && a->n_members)
+        try_passwords(a, p, len, ctx, depth, zm, nz);
     kn_zip_members_free(zm, nz);
 }

@@ -103,13 +103,25 @@ struct kn_zip_member {
     char *name;
     enum kn_encryption enc;
     uint64_t csize, usize;
+    uint64_t local_off; /* offset of its local header in the bytes given (unchecked) */
 };
 long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, size_t max);
 void kn_zip_members_free(struct kn_zip_member *m, size_t n);
 
+/* zippass.c: does pw pass the check value of the encrypted member whose
+ * local header is at p + local_off (WinZip AES verifier, ZipCrypto check
+ * byte)? 1: it passes (probably right: decrypting confirms), 0: surely
+ * wrong, -1: cannot tell (no local header there, not encrypted, another
+ * encryption, truncated). */
+int kn_zip_password_check(const uint8_t *p, size_t len, uint64_t local_off, const char *pw);
+/* Block `index` (1-based) of PBKDF2-HMAC-SHA1 (RFC 8018): 20 bytes. */
+void kn_pbkdf2_sha1_block(const uint8_t *pw, size_t pwlen, const uint8_t *salt, size_t saltlen,
+                          unsigned iterations, uint32_t index, uint8_t out[20]);
+
 /* attach.c: everything about one file's bytes (recursing into archives). */
 struct kn_attach_ctx {
     char **passwords; size_t n_passwords;
+    const char *last_opened; /* the candidate that opened the last archive, or NULL */
     size_t unpacked_total; /* bytes unpacked so far for this message */
     size_t members_total;  /* archive members listed so far for this message */
 };

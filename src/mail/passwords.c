@@ -124,8 +124,17 @@ size_t kn_password_candidates(const char *text, char **out, size_t max)
     size_t n = 0;
     if (!text)
         return 0;
+    /* Bytes a label can start with: most bytes of a text cannot, and the
+     * scan would otherwise compare every byte with every label. */
+    bool starts[256] = {false};
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        unsigned char f = (unsigned char)labels[i][0];
+        starts[f] = starts[tolower(f)] = starts[toupper(f)] = true;
+    }
     /* 1. labelled */
     for (const char *s = text; *s && n < max; s++) {
+        if (!starts[(unsigned char)*s])
+            continue;
         if (s != text && isalnum((unsigned char)s[-1]) && isalpha((unsigned char)*s))
             continue; /* "bypass" is not "pass" */
         size_t which = 0, ll = 0;
@@ -171,6 +180,8 @@ size_t kn_password_candidates(const char *text, char **out, size_t max)
     }
     /* 2. any quoted token of visible ASCII */
     for (const char *s = text; *s && n < max; s++) {
+        if (*s != '"' && *s != '\'' && (unsigned char)*s != 0xE3) /* 「 『 are E3 80 8C / 8E */
+            continue;
         size_t which, ol = match_any(s, openers, 4, &which);
         if (!ol)
             continue;

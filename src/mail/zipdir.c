@@ -67,6 +67,7 @@ static long walk_local(const uint8_t *p, size_t len, struct kn_zip_member **out,
             m->enc = encryption(flags, method, p + off + 30 + nl, el);
             m->csize = csize;
             m->usize = usize;
+            m->local_off = off;
         } else {
             n++;
         }
@@ -107,19 +108,23 @@ long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, si
         }
     }
     /* Self-extracting or prefixed archives: offsets are relative to the
-     * start of the zip, which is where the directory really lies. */
+     * start of the zip, which is where the directory really lies; local
+     * header offsets are shifted by the same amount (prefix). */
+    uint64_t prefix = 0;
     if (cd_off + 4 > len || memcmp(p + cd_off, "PK\x01\x02", 4)) {
-        if (cd_size <= eocd && eocd - cd_size + 4 <= len && !memcmp(p + eocd - cd_size, "PK\x01\x02", 4))
+        if (cd_size <= eocd && eocd - cd_size + 4 <= len && !memcmp(p + eocd - cd_size, "PK\x01\x02", 4)) {
+            prefix = eocd - cd_size - cd_off; /* wraps when negative: then checked against len below */
             cd_off = eocd - cd_size;
-        else
+        } else {
             return walk_local(p, len, out, max);
+        }
     }
     size_t n = 0, off = (size_t)cd_off;
     for (uint64_t k = 0; k < count && n < max; k++) {
         if (off + 46 > len || memcmp(p + off, "PK\x01\x02", 4))
             break;
         uint16_t flags = le16(p + off + 8), method = le16(p + off + 10);
-        uint64_t csize = le32(p + off + 20), usize = le32(p + off + 24);
+        uint64_t csize = le32(p + off + 20), usize = le32(p + off + 24), loff = le32(p + off + 42);
         size_t nl = le16(p + off + 28), el = le16(p + off + 30), cl = le16(p + off + 32);
         if (off + 46 + nl + el + cl > len)
             break;
@@ -131,7 +136,8 @@ long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, si
             if (id == 0x0001) {
                 size_t q = i + 4;
                 if (usize == 0xFFFFFFFF && q + 8 <= i + 4 + sz) { usize = le64(extra + q); q += 8; }
-                if (csize == 0xFFFFFFFF && q + 8 <= i + 4 + sz) csize = le64(extra + q);
+                if (csize == 0xFFFFFFFF && q + 8 <= i + 4 + sz) { csize = le64(extra + q); q += 8; }
+                if (loff == 0xFFFFFFFF && q + 8 <= i + 4 + sz) loff = le64(extra + q);
             }
             i += 4u + sz;
         }
@@ -141,6 +147,7 @@ long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, si
             m->enc = encryption(flags, method, extra, el);
             m->csize = csize;
             m->usize = usize;
+            m->local_off = loff + prefix; /* may point anywhere: readers check it */
         } else {
             n++;
         }

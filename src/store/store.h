@@ -64,7 +64,9 @@ struct kn_store;
  * req == NULL the database is opened read-only (reports): it must exist
  * and have the current schema. Returns
  * 0, -1 (error) or KN_STORE_CONFLICT; err says why. *out is owned by the
- * caller: kn_store_close(). */
+ * caller: kn_store_close(). A handle may move between threads but is used
+ * by one thread at a time (it is opened without SQLite's own locking);
+ * threads that work at the same time open handles of their own. */
 int kn_store_open(struct kn_store **out, const char *path, const struct kn_config_request *req,
                   bool create, struct kn_config *cfg, struct kn_err *err);
 void kn_store_close(struct kn_store *st);

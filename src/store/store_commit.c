@@ -2,7 +2,6 @@
  * see store.h. Counters are added with upserts; source-day records are
  * merged with what is stored (min/max, sums, port-set union capped at the
  * wide-port threshold), which is what makes split files add up exactly. */
-#include <arpa/inet.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +11,8 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
-#define N_STMTS 7
-enum { S_DAY, S_PORT, S_TAGPORT, S_SRC_GET, S_SRC_PUT, S_FILE, S_ANOM };
+#define N_STMTS 5
+enum { S_DAY, S_PORT, S_TAGPORT, S_FILE, S_ANOM };
 
 static const char *const stmt_sql[N_STMTS] = {
     [S_DAY] = "INSERT INTO day_family (day, family, accesses, low_port, high_port, mirai,"
@@ -30,10 +29,6 @@ static const char *const stmt_sql[N_STMTS] = {
                " accesses = accesses + ?5, probes = probes + ?6, mirai = mirai + ?7",
     [S_TAGPORT] = "INSERT INTO day_tag_port (day, tag, proto, port, probes) VALUES (?1, ?2, ?3, ?4, ?5)"
                   " ON CONFLICT (day, tag, proto, port) DO UPDATE SET probes = probes + ?5",
-    [S_SRC_GET] = "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
-                  " WHERE day = ?1 AND addr = ?2",
-    [S_SRC_PUT] = "INSERT OR REPLACE INTO source_day (day, addr, family, first_ns, last_ns,"
-                  " packets, nports, ports, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_FILE] = "INSERT INTO files (hash, name, packets, accesses, not_sensor, no_ip, trunc_link,"
                " trunc_ip, bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns,"
                " last_ns, read_error, analysed_at)"
@@ -82,6 +77,80 @@ int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err
     return rc == SQLITE_ROW;
 }
 
+/* day_port's key order within a day: family, protocol, port (-1, the
+ * no-port row, first). Rows written in key order land next to each other
+ * in the B-tree. */
+static uint64_t port_row_order(uint32_t key)
+{
+    uint64_t port = kn_port_key_has_port(key) ? (uint64_t)kn_port_key_port(key) + 1 : 0;
+    return (uint64_t)kn_port_key_fam(key) << 40 | (uint64_t)kn_port_key_proto(key) << 20 | port;
+}
+
+struct port_row {
+    uint64_t order;
+    const struct kn_port_counts *slot;
+};
+
+static int cmp_port_rows(const void *a, const void *b)
+{
+    uint64_t x = ((const struct port_row *)a)->order, y = ((const struct port_row *)b)->order;
+    return x < y ? -1 : x > y;
+}
+
+/* The day's per-port rows: day_port, and day_tag_port per tag (summed over
+ * both families by the upsert). 0 or -1. */
+static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, const char *day,
+                     struct kn_err *err)
+{
+    if (!d->ports.used)
+        return 0;
+    /* The slots in key order; freed below. */
+    struct port_row *rows = malloc(d->ports.used * sizeof *rows);
+    if (!rows) {
+        kn_err_set(err, "out of memory ordering %zu port rows", d->ports.used);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t j = 0; j < d->ports.cap; j++)
+        if (d->ports.slots[j].key != KN_PORTMAP_EMPTY)
+            rows[n++] = (struct port_row){port_row_order(d->ports.slots[j].key), &d->ports.slots[j]};
+    qsort(rows, n, sizeof *rows, cmp_port_rows);
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *q = s[S_PORT];
+        const struct kn_port_counts *v = rows[i].slot;
+        uint32_t key = v->key;
+        sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6);
+        sqlite3_bind_int(q, 3, (int)kn_port_key_proto(key));
+        sqlite3_bind_int(q, 4, kn_port_key_has_port(key) ? (int)kn_port_key_port(key) : -1);
+        bind_u64(q, 5, v->accesses);
+        bind_u64(q, 6, v->probes);
+        bind_u64(q, 7, v->mirai);
+        if (step_done(db, q, err))
+            goto out;
+    }
+    for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
+        for (size_t i = 0; i < n; i++) {
+            const struct kn_port_counts *v = rows[i].slot;
+            if (!v->tags[t])
+                continue;
+            sqlite3_stmt *q = s[S_TAGPORT];
+            sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, kn_tag_names[t], -1, SQLITE_STATIC);
+            sqlite3_bind_int(q, 3, (int)kn_port_key_proto(v->key));
+            sqlite3_bind_int(q, 4, (int)kn_port_key_port(v->key));
+            bind_u64(q, 5, v->tags[t]);
+            if (step_done(db, q, err))
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(rows);
+    return rc;
+}
+
 static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, struct kn_err *err)
 {
     for (size_t i = 0; i < kn_agg_n_days(agg); i++) {
@@ -103,155 +172,10 @@ static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, str
             if (step_done(db, q, err))
                 return -1;
         }
-        /* Per-port rows: ACCESS/NOPORT carry the access count, PROBE and
-         * MIRAI go into the same row's other columns, tags to day_tag_port. */
-        for (size_t j = 0; j < d->ports.cap; j++) {
-            uint32_t key = d->ports.slots[j].key;
-            if (key == KN_U32MAP_EMPTY)
-                continue;
-            unsigned fam = kn_port_key_fam(key), kind = kn_port_key_kind(key);
-            unsigned proto = kn_port_key_proto(key), port = kn_port_key_port(key);
-            uint64_t n = d->ports.slots[j].value;
-            if (kind >= KN_PK_TAG0) {
-                sqlite3_stmt *q = s[S_TAGPORT];
-                sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(q, 2, kn_tag_names[kind - KN_PK_TAG0], -1, SQLITE_STATIC);
-                sqlite3_bind_int(q, 3, (int)proto);
-                sqlite3_bind_int(q, 4, (int)port);
-                bind_u64(q, 5, n);
-                if (step_done(db, q, err))
-                    return -1;
-                continue;
-            }
-            sqlite3_stmt *q = s[S_PORT];
-            sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(q, 2, fam == KN_FAM_V4 ? 4 : 6);
-            sqlite3_bind_int(q, 3, (int)proto);
-            sqlite3_bind_int(q, 4, kind == KN_PK_NOPORT ? -1 : (int)port);
-            bind_u64(q, 5, kind == KN_PK_ACCESS || kind == KN_PK_NOPORT ? n : 0);
-            bind_u64(q, 6, kind == KN_PK_PROBE ? n : 0);
-            bind_u64(q, 7, kind == KN_PK_MIRAI ? n : 0);
-            if (step_done(db, q, err))
-                return -1;
-        }
+        if (put_ports(db, s, d, day, err))
+            return -1;
     }
     return 0;
-}
-
-/* Does source_day hold any row of this day? Days without rows (the first
- * file of a day) need no per-source lookup before the insert. 1, 0 or -1. */
-static int day_has_sources(sqlite3 *db, const char *day, struct kn_err *err)
-{
-    sqlite3_stmt *q;
-    if (kn_sql_prepare(db, &q, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err))
-        return -1;
-    sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return rc == SQLITE_ROW;
-}
-
-/* Port sets on disk: sorted 4-byte big-endian (proto << 16 | port) values. */
-static int put_sources(sqlite3 *db, sqlite3_stmt **s, struct kn_agg *agg, uint32_t wide,
-                       struct kn_err *err)
-{
-    uint8_t *blob = NULL;
-    size_t blob_cap = 0;
-    int rc = -1;
-    int32_t cached_day = 0;
-    int cached_has = -1; /* day_has_sources() of cached_day; -1: not asked yet */
-    for (size_t i = 0; i < kn_agg_n_sources(agg); i++) {
-        struct kn_src_day *r = kn_agg_source_at(agg, i);
-        char day[16], addr[INET6_ADDRSTRLEN];
-        kn_day_format(r->day, day, sizeof day);
-        inet_ntop(r->family == 4 ? AF_INET : AF_INET6, r->addr, addr, sizeof addr);
-        if (cached_has < 0 || cached_day != r->day) {
-            cached_day = r->day;
-            if ((cached_has = day_has_sources(db, day, err)) < 0)
-                goto out;
-        }
-        if (!cached_has)
-            goto put; /* nothing stored for this day before this file */
-
-        sqlite3_stmt *g = s[S_SRC_GET];
-        sqlite3_bind_text(g, 1, day, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(g, 2, addr, -1, SQLITE_TRANSIENT);
-        int step = sqlite3_step(g);
-        if (step == SQLITE_ROW) {
-            struct kn_src_day old;
-            memset(&old, 0, sizeof old);
-            old.first_ns = (uint64_t)sqlite3_column_int64(g, 0);
-            old.last_ns = (uint64_t)sqlite3_column_int64(g, 1);
-            old.packets = (uint64_t)sqlite3_column_int64(g, 2);
-            uint32_t nports = (uint32_t)sqlite3_column_int64(g, 3);
-            const uint8_t *b = sqlite3_column_blob(g, 4);
-            int blen = sqlite3_column_bytes(g, 4);
-            old.tags = (uint8_t)sqlite3_column_int(g, 5);
-            /* Merge the stored record into the in-memory one. */
-            if (kn_src_merge(r, &old, wide))
-                goto oom;
-            if (nports >= wide) {
-                kn_src_free_set(r);
-                r->nports = wide;
-            } else {
-                for (int k = 0; b && k + 4 <= blen && r->nports < wide; k += 4) {
-                    uint32_t pair = (uint32_t)b[k] << 24 | (uint32_t)b[k + 1] << 16 |
-                                    (uint32_t)b[k + 2] << 8 | b[k + 3];
-                    if (kn_src_add_pair(r, pair, wide))
-                        goto oom;
-                }
-            }
-        } else if (step != SQLITE_DONE) {
-            kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
-            sqlite3_reset(g);
-            goto out;
-        }
-        sqlite3_reset(g);
-    put:;
-        sqlite3_stmt *p = s[S_SRC_PUT];
-        sqlite3_bind_text(p, 1, day, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(p, 2, addr, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(p, 3, r->family);
-        bind_u64(p, 4, r->first_ns);
-        bind_u64(p, 5, r->last_ns);
-        bind_u64(p, 6, r->packets);
-        sqlite3_bind_int64(p, 7, r->nports);
-        if (r->nports >= wide) {
-            sqlite3_bind_null(p, 8); /* saturated: the exact set is not kept */
-        } else {
-            size_t need = (size_t)r->nports * 4;
-            if (need > blob_cap) {
-                /* Scratch buffer, freed at the end of this function. */
-                uint8_t *nb = realloc(blob, need);
-                if (!nb)
-                    goto oom;
-                blob = nb;
-                blob_cap = need;
-            }
-            const uint32_t *v = kn_src_pairs(r);
-            for (uint32_t k = 0; k < r->nports; k++) {
-                blob[4 * k] = (uint8_t)(v[k] >> 24);
-                blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
-                blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
-                blob[4 * k + 3] = (uint8_t)v[k];
-            }
-            sqlite3_bind_blob(p, 8, blob ? (const void *)blob : "", (int)need, SQLITE_TRANSIENT);
-        }
-        sqlite3_bind_int(p, 9, r->tags);
-        if (step_done(db, p, err))
-            goto out;
-    }
-    rc = 0;
-    goto out;
-oom:
-    kn_err_set(err, "out of memory merging source records");
-out:
-    free(blob);
-    return rc;
 }
 
 static int put_file(sqlite3 *db, sqlite3_stmt **s, const char *h, const char *name,
@@ -333,7 +257,7 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
     for (int i = 0; i < N_STMTS; i++)
         if (kn_sql_prepare(st->db, &s[i], stmt_sql[i], err))
             goto rollback;
-    if (put_days(st->db, s, agg, err) || put_sources(st->db, s, agg, st->wide_ports, err) ||
+    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, st->wide_ports, err) ||
         put_file(st->db, s, h, name, ing, err))
         goto rollback;
     if (kn_sql_exec(st->db, "COMMIT", err))

@@ -16,4 +16,10 @@ struct kn_store {
 int kn_sql_exec(sqlite3 *db, const char *sql, struct kn_err *err);
 int kn_sql_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, struct kn_err *err);
 
+/* Writes agg's source-day records into source_day, merged with the rows
+ * stored for their days (store_sources.c); inside the caller's
+ * transaction. The records are merged in place. 0 or -1. */
+struct kn_agg;
+int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, uint32_t wide, struct kn_err *err);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "mail/test_fixtures.h"
 #include "mail/internal.h"
 #include "mail/mail.h"
 
@@ -24,18 +25,7 @@ static int sh(const char *fmt, const char *arg)
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)sz + 1);
-    *len = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    return b;
+    return fixture_slurp(tmpdir, name, len);
 }
 
 static void spit(const char *name, const void *p, size_t len)
@@ -67,19 +57,6 @@ static char *first_word(const char *fmt, const char *arg)
     return out;
 }
 
-static void b64(struct kn_buf *b, const uint8_t *p, size_t len)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-        char q[4] = {a[v >> 18], a[(v >> 12) & 63], i + 1 < len ? a[(v >> 6) & 63] : '=', i + 2 < len ? a[v & 63] : '='};
-        kn_buf_add(b, q, 4);
-        if (i % 57 == 54)
-            kn_buf_addc(b, '\n');
-    }
-    kn_buf_addc(b, '\n');
-}
-
 /* A mail with body text and one attachment (header line given whole). */
 static struct kn_mail *mail_with(const char *body, const char *ct_line, const uint8_t *p, size_t len)
 {
@@ -91,7 +68,7 @@ static struct kn_mail *mail_with(const char *body, const char *ct_line, const ui
     kn_buf_adds(&b, "\n--ZZ\n");
     kn_buf_adds(&b, ct_line);
     kn_buf_adds(&b, "\nContent-Transfer-Encoding: base64\n\n");
-    b64(&b, p, len);
+    fixture_b64(&b, p, len);
     kn_buf_adds(&b, "--ZZ--\n");
     struct kn_mail *m = NULL;
     struct kn_err err = {{0}};

@@ -1,0 +1,71 @@
+/* Differential fuzz target: the input bytes as a plain capture file, read
+ * once through the mapped pcap reader and once by libpcap alone
+ * (kn_source_open_file_unmapped). Any difference in frames, their bytes,
+ * or how reading ended is a bug in the mapped reader: abort(). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "capture/source.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct outcome {
+    int opened, rc;
+    uint64_t frames, sum; /* a position-weighted sum over every field and byte */
+    char err[256];
+};
+
+static struct outcome read_with(const char *path, int mapped)
+{
+    struct outcome o = {0};
+    struct kn_source *s;
+    struct kn_err e = {""};
+    o.opened = (mapped ? kn_source_open_file(&s, path, &e) : kn_source_open_file_unmapped(&s, path, &e)) == 0;
+    if (!o.opened) {
+        snprintf(o.err, sizeof o.err, "%s", e.msg);
+        return o;
+    }
+    struct kn_frame f;
+    while ((o.rc = kn_source_next(s, &f, &e)) == 1) {
+        o.sum = o.sum * 31 + f.ts_ns;
+        o.sum = o.sum * 31 + f.caplen;
+        o.sum = o.sum * 31 + f.wirelen;
+        o.sum = o.sum * 31 + (uint64_t)(int64_t)f.linktype;
+        for (uint32_t i = 0; i < f.caplen; i++)
+            o.sum = o.sum * 131 + f.data[i];
+        o.frames++;
+    }
+    snprintf(o.err, sizeof o.err, "%s", o.rc < 0 ? e.msg : "");
+    kn_source_close(s);
+    return o;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int fd = memfd_create("fuzz_pcapmap", MFD_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t off = 0;
+    while (off < size) {
+        ssize_t w = write(fd, data + off, size - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    struct outcome a = read_with(path, 1), b = read_with(path, 0);
+    close(fd);
+    if (a.opened != b.opened || a.rc != b.rc || a.frames != b.frames || a.sum != b.sum ||
+        strcmp(a.err, b.err) != 0) {
+        fprintf(stderr, "mapped reader differs from libpcap: opened %d/%d rc %d/%d frames %llu/%llu err '%s'/'%s'\n",
+                a.opened, b.opened, a.rc, b.rc, (unsigned long long)a.frames,
+                (unsigned long long)b.frames, a.err, b.err);
+        abort();
+    }
+    return 0;
+}

@@ -1,0 +1,247 @@
+/* Writing a file's source-day records into source_day (docs/schema.md),
+ * merged with what the table already holds for those days.
+ *
+ * This is the largest part of a commit: one row per (day, source), often
+ * 10^5..10^7 of them. Rows go in in the table's key order (day, then addr
+ * as text), so every insert lands next to the previous one in the B-tree
+ * instead of at a random page: about twice as fast as insertion order,
+ * measured with 143k rows. The order is found without formatting every
+ * address first: an IPv4 address's text order is computed from its octets
+ * (text_key_v4), IPv6 rows follow the IPv4 rows of their day in binary
+ * order, which is close enough to text order to keep inserts local. */
+#include <arpa/inet.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/store_internal.h"
+
+/* A record's position in the write order: day, then key. 16 bytes. */
+struct order {
+    int32_t day;
+    uint32_t idx;
+    uint64_t key;
+};
+
+/* The order of an IPv4 address's dotted text under SQLite's BINARY
+ * collation, as a 48-bit number: per octet its decimal digits as 1..10,
+ * left-aligned in three 4-bit places, an absent digit as 0. An octet that is
+ * a prefix of another ("3" of "34") is followed in the text by '.' or the
+ * end, both below any digit, just as 0 is below 1..10 here; the first octet
+ * that differs decides both comparisons. */
+static uint64_t text_key_v4(const uint8_t a[4])
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned o = a[i], d[3], n = 0;
+        if (o >= 100)
+            d[n++] = o / 100;
+        if (o >= 10)
+            d[n++] = o / 10 % 10;
+        d[n++] = o % 10;
+        unsigned part = 0;
+        for (unsigned j = 0; j < 3; j++)
+            part = part << 4 | (j < n ? d[j] + 1 : 0);
+        k = k << 12 | part;
+    }
+    return k;
+}
+
+static uint64_t order_key(const struct kn_src_day *r)
+{
+    if (r->family == 4)
+        return text_key_v4(r->addr);
+    uint64_t hi = 0;
+    for (int i = 0; i < 8; i++)
+        hi = hi << 8 | r->addr[i];
+    return 1ull << 63 | hi >> 1; /* after every IPv4 key */
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+    const struct order *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Dotted-quad text of a (what inet_ntop writes, without its generality). */
+static void format_v4(const uint8_t a[4], char out[16])
+{
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned o = a[i];
+        if (o >= 100)
+            *p++ = (char)('0' + o / 100);
+        if (o >= 10)
+            *p++ = (char)('0' + o / 10 % 10);
+        *p++ = (char)('0' + o % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+}
+
+/* Does source_day hold any row of this day? Days without rows (the first
+ * file of a day) need no per-source lookup before the insert. 1, 0 or -1. */
+static int day_has_sources(sqlite3 *db, sqlite3_stmt *q, const char *day, struct kn_err *err)
+{
+    sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+/* Merges the stored row that g points at into r. 0 or -1 (out of memory). */
+static int merge_stored(struct kn_src_day *r, sqlite3_stmt *g, uint32_t wide)
+{
+    struct kn_src_day old;
+    memset(&old, 0, sizeof old);
+    old.first_ns = (uint64_t)sqlite3_column_int64(g, 0);
+    old.last_ns = (uint64_t)sqlite3_column_int64(g, 1);
+    old.packets = (uint64_t)sqlite3_column_int64(g, 2);
+    uint32_t nports = (uint32_t)sqlite3_column_int64(g, 3);
+    const uint8_t *b = sqlite3_column_blob(g, 4);
+    int blen = sqlite3_column_bytes(g, 4);
+    old.tags = (uint8_t)sqlite3_column_int(g, 5);
+    if (kn_src_merge(r, &old, wide))
+        return -1;
+    if (nports >= wide) {
+        kn_src_free_set(r);
+        r->nports = wide;
+        return 0;
+    }
+    for (int k = 0; b && k + 4 <= blen && r->nports < wide; k += 4) {
+        uint32_t pair = (uint32_t)b[k] << 24 | (uint32_t)b[k + 1] << 16 |
+                        (uint32_t)b[k + 2] << 8 | b[k + 3];
+        if (kn_src_add_pair(r, pair, wide))
+            return -1;
+    }
+    return 0;
+}
+
+struct writer {
+    sqlite3 *db;
+    sqlite3_stmt *has, *get, *put;
+    uint8_t *blob; /* scratch for one port set; freed by kn_store_put_sources() */
+    size_t blob_cap;
+};
+
+static int put_one(struct writer *w, struct kn_src_day *r, const char *day, bool merge,
+                   uint32_t wide, struct kn_err *err)
+{
+    char addr[INET6_ADDRSTRLEN];
+    if (r->family == 4)
+        format_v4(r->addr, addr);
+    else
+        inet_ntop(AF_INET6, r->addr, addr, sizeof addr);
+    if (merge) {
+        sqlite3_bind_text(w->get, 1, day, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->get, 2, addr, -1, SQLITE_STATIC);
+        int step = sqlite3_step(w->get);
+        int rc = step == SQLITE_ROW ? merge_stored(r, w->get, wide) : 0;
+        sqlite3_reset(w->get);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            kn_err_set(err, "sqlite: %s", sqlite3_errmsg(w->db));
+            return -1;
+        }
+        if (rc) {
+            kn_err_set(err, "out of memory merging source records");
+            return -1;
+        }
+    }
+    sqlite3_stmt *p = w->put;
+    sqlite3_bind_text(p, 1, day, -1, SQLITE_STATIC);
+    sqlite3_bind_text(p, 2, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_int(p, 3, r->family);
+    sqlite3_bind_int64(p, 4, (sqlite3_int64)r->first_ns);
+    sqlite3_bind_int64(p, 5, (sqlite3_int64)r->last_ns);
+    sqlite3_bind_int64(p, 6, (sqlite3_int64)r->packets);
+    sqlite3_bind_int64(p, 7, r->nports);
+    if (r->nports >= wide) {
+        sqlite3_bind_null(p, 8); /* saturated: the exact set is not kept */
+    } else {
+        /* On disk: sorted 4-byte big-endian (proto << 16 | port) values. */
+        size_t need = (size_t)r->nports * 4;
+        if (need > w->blob_cap) {
+            uint8_t *nb = realloc(w->blob, need);
+            if (!nb) {
+                kn_err_set(err, "out of memory writing source records");
+                return -1;
+            }
+            w->blob = nb;
+            w->blob_cap = need;
+        }
+        const uint32_t *v = kn_src_pairs(r);
+        for (uint32_t k = 0; k < r->nports; k++) {
+            w->blob[4 * k] = (uint8_t)(v[k] >> 24);
+            w->blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
+            w->blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
+            w->blob[4 * k + 3] = (uint8_t)v[k];
+        }
+        sqlite3_bind_blob(p, 8, w->blob ? (const void *)w->blob : "", (int)need, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(p, 9, r->tags);
+    int rc = sqlite3_step(p);
+    sqlite3_reset(p);
+    if (rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(w->db));
+        return -1;
+    }
+    return 0;
+}
+
+int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, uint32_t wide, struct kn_err *err)
+{
+    size_t n = kn_agg_n_sources(agg);
+    if (!n)
+        return 0;
+    struct writer w = {.db = db};
+    int rc = -1;
+    /* The write order; freed below. */
+    struct order *ord = malloc(n * sizeof *ord);
+    if (!ord) {
+        kn_err_set(err, "out of memory ordering %zu source records", n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct kn_src_day *r = kn_agg_source_at(agg, i);
+        ord[i] = (struct order){.day = r->day, .idx = (uint32_t)i, .key = order_key(r)};
+    }
+    qsort(ord, n, sizeof *ord, cmp_order);
+    if (kn_sql_prepare(db, &w.has, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err) ||
+        kn_sql_prepare(db, &w.get,
+                       "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
+                       " WHERE day = ?1 AND addr = ?2", err) ||
+        kn_sql_prepare(db, &w.put,
+                       "INSERT OR REPLACE INTO source_day (day, addr, family, first_ns, last_ns,"
+                       " packets, nports, ports, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       err))
+        goto out;
+    char day[16];
+    bool merge = false;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || ord[i].day != ord[i - 1].day) {
+            kn_day_format(ord[i].day, day, sizeof day);
+            int has = day_has_sources(db, w.has, day, err);
+            if (has < 0)
+                goto out;
+            merge = has; /* nothing stored for this day before: no lookups */
+        }
+        if (put_one(&w, kn_agg_source_at(agg, ord[i].idx), day, merge, wide, err))
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(w.has);
+    sqlite3_finalize(w.get);
+    sqlite3_finalize(w.put);
+    free(w.blob);
+    free(ord);
+    return rc;
+}
