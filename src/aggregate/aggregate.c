@@ -429,6 +429,8 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
         dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
         for (unsigned f = 0; f < KN_FAM__COUNT; f++)
             add_counts(&dd->c[f], &sd->c[f]);
+        if (kn_portmap_reserve(&dd->ports, dd->ports.used + sd->ports.used))
+            goto oom;
         for (size_t j = 0; j < sd->ports.cap; j++) {
             const struct kn_port_counts *from = &sd->ports.slots[j];
             if (from->key == KN_PORTMAP_EMPTY)

@@ -20,9 +20,8 @@ void kn_portmap_free(struct kn_portmap *m)
     kn_portmap_init(m);
 }
 
-static int grow(struct kn_portmap *m)
+static int grow_to(struct kn_portmap *m, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
     /* Freed by kn_portmap_free() (or here, replacing the old array). */
     struct kn_port_counts *s = kn_big_alloc(cap * sizeof *s);
     if (!s)
@@ -45,6 +44,19 @@ static int grow(struct kn_portmap *m)
     }
     kn_big_free(old.slots, old.cap * sizeof *old.slots);
     return 0;
+}
+
+static int grow(struct kn_portmap *m)
+{
+    return grow_to(m, m->cap ? m->cap * 2 : 64);
+}
+
+int kn_portmap_reserve(struct kn_portmap *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while ((n + 1) * 4 > cap * 3)
+        cap *= 2;
+    return cap > m->cap ? grow_to(m, cap) : 0;
 }
 
 struct kn_port_counts *kn_portmap_slot(struct kn_portmap *m, uint32_t key)

@@ -50,6 +50,13 @@ void kn_portmap_free(struct kn_portmap *m);
  * Valid until the next kn_portmap_slot() on m. */
 struct kn_port_counts *kn_portmap_slot(struct kn_portmap *m, uint32_t key);
 
+/* Grows m to hold n keys without growing again. 0, or -1 out of memory.
+ * Merging a table into an empty or smaller one must reserve first: walking
+ * the source's slots in order inserts keys in the order of their home
+ * slots, and in a smaller table they then pile up into one long probe run
+ * (quadratic: 80k keys took 1 s instead of 0.05 s). */
+int kn_portmap_reserve(struct kn_portmap *m, size_t n);
+
 /* key's slot or NULL when absent. */
 const struct kn_port_counts *kn_portmap_find(const struct kn_portmap *m, uint32_t key);
 

@@ -50,9 +50,11 @@ static const char usage_text[] =
 static struct kn_pipeline *volatile sig_pipeline[MAX_JOBS];
 static struct kn_source *volatile sig_source[MAX_JOBS];
 
+static volatile sig_atomic_t caught_signal; /* the SIGINT/SIGTERM that stopped the run */
+
 static void on_signal(int sig)
 {
-    (void)sig;
+    caught_signal = sig;
     for (int k = 0; k < MAX_JOBS; k++) {
         if (sig_pipeline[k])
             sig_pipeline[k]->interrupted = 1;
@@ -342,7 +344,8 @@ int kn_cmd_analyze(int argc, char **argv)
         printf("run total (%d files, stored or skipped): ", files);
         print_summary("", &total);
     }
-    status = failed ? 1 : 0;
+    /* Stopped by a signal: the shell's convention, 128 + its number. */
+    status = caught_signal ? 128 + caught_signal : failed ? 1 : 0;
 out:
     for (int k = 0; k < n_pl; k++) {
         sig_pipeline[k] = NULL;

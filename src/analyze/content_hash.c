@@ -8,8 +8,13 @@
  * are empty. */
 #include "analyze/content_hash.h"
 
+#include <unistd.h>
+
+#include "capture/pcapmap.h"
+
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +34,98 @@ struct kn_content_hash {
     pthread_cond_t filled;   /* a block was handed over, or quit */
     pthread_cond_t emptied;  /* the hasher finished a block */
     uint64_t handed, hashed; /* blocks handed to the hasher / digested, ever */
+    int walk_fd;             /* a mapped file to walk before the handed blocks; -1 none */
+    uint64_t walk_size;
+    bool walking;            /* the hasher is walking walk_fd (under lock) */
+    atomic_int abandon;      /* stop a walk early: its digest will not be used */
+    uint8_t meta[20];        /* the hasher's staging of one frame's fields */
     bool quit;
     int failed;              /* a digest update failed (under lock) */
     struct block *cur;       /* the block being filled: blocks[handed % NBLOCKS] */
     struct block blocks[NBLOCKS];
 };
 
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void frame_fields(uint8_t out[20], const struct kn_frame *f)
+{
+    put_le(out, (uint32_t)f->linktype, 4);
+    put_le(out + 4, f->ts_ns, 8);
+    put_le(out + 12, f->caplen, 4);
+    put_le(out + 16, f->wirelen, 4);
+}
+
+/* The hasher's walk over a mapped file: the frames the mapped reader gives
+ * the analysing thread, in the same order, up to the end or the record the
+ * reader hands over to libpcap. Fields are staged per frame; payloads are
+ * digested in place. 0, or -1 when the digest or the mapping failed. */
+static int walk(struct kn_content_hash *h, int fd, uint64_t size)
+{
+    struct kn_pcapmap *m = NULL;
+    struct kn_err err;
+    uint8_t head[24];
+    int rc = -1;
+    if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+        kn_pcapmap_open(&m, fd, size, head, &err) != 1)
+        goto out; /* the reader mapped it: so can we, unless the file changed */
+    struct kn_frame f;
+    int n;
+    uint8_t stage[64 * 1024];
+    size_t used = 0;
+    while ((n = kn_pcapmap_next(m, &f, &err)) == KN_PCAPMAP_FRAME) {
+        if (atomic_load_explicit(&h->abandon, memory_order_relaxed))
+            goto out;
+        if (used + 20 > sizeof stage) {
+            if (EVP_DigestUpdate(h->md, stage, used) != 1)
+                goto out;
+            used = 0;
+        }
+        frame_fields(stage + used, &f);
+        used += 20;
+        /* small frames are staged with their fields; big ones digested in place */
+        if (f.caplen <= 256 && used + f.caplen <= sizeof stage) {
+            memcpy(stage + used, f.data, f.caplen);
+            used += f.caplen;
+            continue;
+        }
+        if (EVP_DigestUpdate(h->md, stage, used) != 1 || EVP_DigestUpdate(h->md, f.data, f.caplen) != 1)
+            goto out;
+        used = 0;
+    }
+    if (n == KN_PCAPMAP_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
+        goto out;
+    rc = 0;
+out:
+    kn_pcapmap_close(m);
+    close(fd);
+    return rc;
+}
+
 static void *hasher(void *arg)
 {
     struct kn_content_hash *h = arg;
     pthread_mutex_lock(&h->lock);
     for (;;) {
-        while (h->hashed == h->handed && !h->quit)
+        while (h->hashed == h->handed && !h->quit && h->walk_fd < 0)
             pthread_cond_wait(&h->filled, &h->lock);
+        if (h->walk_fd >= 0) {
+            int fd = h->walk_fd;
+            uint64_t size = h->walk_size;
+            h->walk_fd = -1;
+            h->walking = true;
+            pthread_mutex_unlock(&h->lock);
+            int rc = walk(h, fd, size);
+            pthread_mutex_lock(&h->lock);
+            if (rc)
+                h->failed = 1;
+            h->walking = false;
+            pthread_cond_broadcast(&h->emptied);
+            continue;
+        }
         if (h->hashed == h->handed)
             break; /* quit, and nothing left */
         struct block *b = &h->blocks[h->hashed % NBLOCKS];
@@ -78,7 +162,7 @@ static void drain(struct kn_content_hash *h)
 {
     hand_over(h);
     pthread_mutex_lock(&h->lock);
-    while (h->hashed != h->handed)
+    while (h->hashed != h->handed || h->walk_fd >= 0 || h->walking)
         pthread_cond_wait(&h->emptied, &h->lock);
     pthread_mutex_unlock(&h->lock);
 }
@@ -96,6 +180,7 @@ struct kn_content_hash *kn_content_hash_new(struct kn_err *err)
     pthread_cond_init(&h->filled, NULL);
     pthread_cond_init(&h->emptied, NULL);
     h->cur = &h->blocks[0];
+    h->walk_fd = -1;
     if (pthread_create(&h->thread, NULL, hasher, h) != 0) {
         pthread_mutex_destroy(&h->lock);
         pthread_cond_destroy(&h->filled);
@@ -112,9 +197,15 @@ struct kn_content_hash *kn_content_hash_new(struct kn_err *err)
     return h;
 }
 
+void kn_content_hash_abandon(struct kn_content_hash *h)
+{
+    atomic_store(&h->abandon, 1);
+}
+
 int kn_content_hash_reset(struct kn_content_hash *h, struct kn_err *err)
 {
     drain(h); /* a reset in the middle of a capture: let the hasher finish with md */
+    atomic_store(&h->abandon, 0);
     h->cur->used = 0;
     h->failed = 0;
     if (EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
@@ -124,21 +215,11 @@ int kn_content_hash_reset(struct kn_content_hash *h, struct kn_err *err)
     return 0;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f)
 {
     if (h->cur->used + 20 > STAGE)
         hand_over(h);
-    uint8_t *p = h->cur->data + h->cur->used;
-    put_le(p, (uint32_t)f->linktype, 4);
-    put_le(p + 4, f->ts_ns, 8);
-    put_le(p + 12, f->caplen, 4);
-    put_le(p + 16, f->wirelen, 4);
+    frame_fields(h->cur->data + h->cur->used, f);
     h->cur->used += 20;
     /* Frames larger than the room left continue in the next block(s): the
      * digest sees one stream of bytes either way. */
@@ -155,12 +236,29 @@ void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f)
     }
 }
 
+int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, struct kn_err *err)
+{
+    pthread_mutex_lock(&h->lock);
+    if (h->cur->used || h->handed != h->hashed || h->walking || h->walk_fd >= 0) {
+        pthread_mutex_unlock(&h->lock);
+        close(fd);
+        kn_err_set(err, "content hash: a file walk must come first");
+        return -1;
+    }
+    h->walk_fd = fd;
+    h->walk_size = size;
+    pthread_cond_signal(&h->filled);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
 int kn_content_hash_final(struct kn_content_hash *h, uint8_t out[32], struct kn_err *err)
 {
     drain(h);
     unsigned int len = 0;
     if (h->failed || EVP_DigestFinal_ex(h->md, out, &len) != 1 || len != 32) {
-        kn_err_set(err, "content hash: SHA-256 failed");
+        kn_err_set(err, "content hash: %s", atomic_load(&h->abandon) ? "abandoned"
+                                            : "SHA-256 or reading the mapped capture failed");
         return -1;
     }
     return 0;
@@ -170,6 +268,7 @@ void kn_content_hash_free(struct kn_content_hash *h)
 {
     if (!h)
         return;
+    kn_content_hash_abandon(h);
     drain(h);
     pthread_mutex_lock(&h->lock);
     h->quit = true;

@@ -413,6 +413,19 @@ int kn_source_next(struct kn_source *src, struct kn_frame *frame, struct kn_err 
     return reader_finished(src, rc, err);
 }
 
+bool kn_source_is_mapped(const struct kn_source *src)
+{
+    return src->reader == READ_MAP;
+}
+
+int kn_source_dup_mapped(const struct kn_source *src, uint64_t *size)
+{
+    if (src->reader != READ_MAP)
+        return -1;
+    *size = src->bytes_total;
+    return fcntl(src->map_fd, F_DUPFD_CLOEXEC, 0);
+}
+
 void kn_source_stop(struct kn_source *src)
 {
     src->stop = 1;

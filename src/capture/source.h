@@ -75,6 +75,17 @@ int32_t kn_source_linktype(const struct kn_source *src);
  * "gzip" or "zstd" (live sources: "none"). */
 const char *kn_source_compression(const struct kn_source *src);
 
+/* Is src reading frames from its mapping (pcapmap.c)? True from open
+ * until the mapped reader hands the file over to libpcap, if ever; a frame
+ * returned while this is true came from the mapping. */
+bool kn_source_is_mapped(const struct kn_source *src);
+
+/* For a mapped source: a duplicate of its file descriptor (owned by the
+ * caller, who closes it) and the file size the mapping reads up to, so
+ * another thread can walk the same frames with a kn_pcapmap of its own.
+ * -1 for other sources. */
+int kn_source_dup_mapped(const struct kn_source *src, uint64_t *size);
+
 /* Closes and frees; NULL is fine. */
 void kn_source_close(struct kn_source *src);
 

@@ -299,7 +299,8 @@ static void try_passwords(struct kn_attachment *a, const uint8_t *p, size_t len,
     size_t n = 0;
     if (ctx->last_opened)
         order[n++] = ctx->last_opened;
-    for (size_t i = 0; i < ctx->n_passwords && n < KN_MAX_PASSWORDS; i++)
+    size_t found = kn_attach_passwords(ctx);
+    for (size_t i = 0; i < found && n < KN_MAX_PASSWORDS; i++)
         if (ctx->passwords[i] != ctx->last_opened)
             order[n++] = ctx->passwords[i];
     for (size_t i = 0; i < n; i++) {

@@ -40,6 +40,48 @@ static void hashes(const uint8_t *p, size_t len, struct kn_attachment *a)
     }
 }
 
+/* ssdeep by content. Spray campaigns send one file to many places, so a
+ * run sees the same bytes again and again; the fuzzy hash (the costliest
+ * per-byte step) is looked up by SHA-256 in a small direct-mapped cache
+ * per thread, allocated on first use and kept for the thread's life (like
+ * the libmagic cookie). */
+#define SSDEEP_CACHE_SLOTS 1024 /* 1024 * 213 bytes */
+struct ssdeep_slot {
+    char sha256[65];
+    char ssdeep[FUZZY_MAX_RESULT];
+};
+static _Thread_local struct ssdeep_slot *ssdeep_cache;
+
+static unsigned hexval(char c)
+{
+    return c >= 'a' ? (unsigned)(c - 'a' + 10) : (unsigned)(c - '0');
+}
+
+static char *ssdeep_of(const uint8_t *p, size_t len, const char *sha256)
+{
+    if (len == 0 || len > KN_SSDEEP_MAX)
+        return kn_xstrdup("");
+    struct ssdeep_slot *slot = NULL;
+    if (strlen(sha256) == 64) {
+        if (!ssdeep_cache)
+            ssdeep_cache = calloc(SSDEEP_CACHE_SLOTS, sizeof *ssdeep_cache); /* NULL: no cache */
+        if (ssdeep_cache) {
+            unsigned i = (hexval(sha256[0]) << 8 | hexval(sha256[1]) << 4 | hexval(sha256[2])) % SSDEEP_CACHE_SLOTS;
+            slot = &ssdeep_cache[i];
+            if (!strcmp(slot->sha256, sha256))
+                return kn_xstrdup(slot->ssdeep);
+        }
+    }
+    char fz[FUZZY_MAX_RESULT];
+    if (fuzzy_hash_buf(p, (uint32_t)len, fz) != 0)
+        return kn_xstrdup("");
+    if (slot) {
+        memcpy(slot->sha256, sha256, 65);
+        memcpy(slot->ssdeep, fz, strlen(fz) + 1);
+    }
+    return kn_xstrdup(fz);
+}
+
 static bool is_archive_type(enum kn_file_type t)
 {
     return t == KN_FT_ZIP || t == KN_FT_RAR || t == KN_FT_7Z || t == KN_FT_GZIP ||
@@ -53,11 +95,7 @@ void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
         a->name = kn_xstrdup("");
     a->size = len;
     hashes(p, len, a);
-    char fz[FUZZY_MAX_RESULT];
-    if (len <= KN_SSDEEP_MAX && len > 0 && fuzzy_hash_buf(p, (uint32_t)len, fz) == 0)
-        a->ssdeep = kn_xstrdup(fz);
-    else
-        a->ssdeep = kn_xstrdup("");
+    a->ssdeep = ssdeep_of(p, len, a->sha256);
     a->type = kn_file_type_detect(p, len);
     a->name_lies = kn_file_name_lies(a->name, a->type);
     if (is_archive_type(a->type)) {
@@ -69,6 +107,16 @@ void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
             kn_archive_analyse(a, p, len, ctx, depth);
         }
     }
+}
+
+size_t kn_attach_passwords(struct kn_attach_ctx *ctx)
+{
+    if (!ctx->passwords_found) {
+        ctx->passwords_found = true;
+        if (ctx->passwords && ctx->password_text)
+            ctx->n_passwords = kn_password_candidates(ctx->password_text, ctx->passwords, KN_MAX_PASSWORDS);
+    }
+    return ctx->n_passwords;
 }
 
 void kn_attach_free(struct kn_attachment *a)

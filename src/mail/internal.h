@@ -120,7 +120,11 @@ void kn_pbkdf2_sha1_block(const uint8_t *pw, size_t pwlen, const uint8_t *salt, 
 
 /* attach.c: everything about one file's bytes (recursing into archives). */
 struct kn_attach_ctx {
+    /* candidate passwords (KN_MAX_PASSWORDS slots), filled from
+     * password_text on first need by kn_attach_passwords() */
     char **passwords; size_t n_passwords;
+    const char *password_text; /* the mail's readable text, or NULL */
+    bool passwords_found;
     const char *last_opened; /* the candidate that opened the last archive, or NULL */
     size_t unpacked_total; /* bytes unpacked so far for this message */
     size_t members_total;  /* archive members listed so far for this message */
@@ -128,6 +132,9 @@ struct kn_attach_ctx {
 void kn_attach_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,
                        struct kn_attach_ctx *ctx, int depth);
 void kn_attach_free(struct kn_attachment *a);
+/* Finds the candidate passwords in ctx->password_text once (most mails
+ * carry no encrypted archive and never pay for the scan); returns the count. */
+size_t kn_attach_passwords(struct kn_attach_ctx *ctx);
 
 /* archive.c: fills a->members / encryption for an archive's bytes. */
 void kn_archive_analyse(struct kn_attachment *a, const uint8_t *p, size_t len,

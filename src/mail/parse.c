@@ -432,13 +432,8 @@ int kn_mail_parse(const uint8_t *data, size_t len, struct kn_mail **out, struct 
     kn_buf_addc(&all, '\n');
     kn_buf_add(&all, w.extra_text.data ? w.extra_text.data : "", w.extra_text.len);
     char *pw[KN_MAX_PASSWORDS];
-    struct kn_attach_ctx ctx = {.passwords = pw};
-    bool any_archive_worth = false;
-    for (size_t i = 0; i < w.n_att; i++)
-        any_archive_worth = true;
-    if (any_archive_worth)
-        ctx.n_passwords = kn_password_candidates(all.data, pw, KN_MAX_PASSWORDS);
-    free(all.data);
+    /* candidates are looked for only when an encrypted archive needs them */
+    struct kn_attach_ctx ctx = {.passwords = pw, .password_text = all.data};
 
     m->body_text = w.plain.len ? kn_buf_take(&w.plain) : kn_buf_take(&w.html_text);
     free(w.plain.data);
@@ -465,6 +460,7 @@ int kn_mail_parse(const uint8_t *data, size_t len, struct kn_mail **out, struct 
     free(w.att);
     for (size_t i = 0; i < ctx.n_passwords; i++)
         free(pw[i]);
+    free(all.data);
     g_object_unref(msg);
     fill_defaults(m);
     *out = m;

@@ -101,7 +101,7 @@ long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, si
     uint64_t count = le16(p + eocd + 10), cd_size = le32(p + eocd + 12), cd_off = le32(p + eocd + 16);
     if ((count == 0xFFFF || cd_off == 0xFFFFFFFF) && eocd >= 20 && !memcmp(p + eocd - 20, "PK\x06\x07", 4)) {
         uint64_t z = le64(p + eocd - 20 + 8); /* zip64 end record */
-        if (z + 56 <= len && !memcmp(p + z, "PK\x06\x06", 4)) {
+        if (z <= len && len - z >= 56 && !memcmp(p + z, "PK\x06\x06", 4)) { /* no z + 56: it may wrap */
             count = le64(p + z + 32);
             cd_size = le64(p + z + 40);
             cd_off = le64(p + z + 48);
@@ -111,7 +111,7 @@ long kn_zip_members(const uint8_t *p, size_t len, struct kn_zip_member **out, si
      * start of the zip, which is where the directory really lies; local
      * header offsets are shifted by the same amount (prefix). */
     uint64_t prefix = 0;
-    if (cd_off + 4 > len || memcmp(p + cd_off, "PK\x01\x02", 4)) {
+    if (cd_off > len || len - cd_off < 4 || memcmp(p + cd_off, "PK\x01\x02", 4)) { /* zip64 offsets may be near 2^64 */
         if (cd_size <= eocd && eocd - cd_size + 4 <= len && !memcmp(p + eocd - cd_size, "PK\x01\x02", 4)) {
             prefix = eocd - cd_size - cd_off; /* wraps when negative: then checked against len below */
             cd_off = eocd - cd_size;

@@ -2,6 +2,8 @@
  * from crafted bytes, name_lies, RFC 2231 names, archives made at test
  * time with the real zip and 7z tools (ZipCrypto, AES, 7z AES), passwords
  * taken from the mail text, a zip bomb, nesting limits. */
+#include <fuzzy.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,40 @@ static void test_hashes_and_lies(void)
     CHECK(a->name_lies);
     CHECK(!a->is_archive);
     kn_mail_free(m);
+}
+
+/* ssdeep is cached by SHA-256 in slots picked by its first hex digits:
+ * a file that lands in an occupied slot, and the first file again after
+ * it was evicted, each still get libfuzzy's own hash of their bytes. */
+static void test_ssdeep_cache(void)
+{
+    uint8_t a[4096], b[4096];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = (uint8_t)(i * 7 + (i >> 8) * 13);
+    unsigned char da[32], db[32];
+    EVP_Digest(a, sizeof a, da, NULL, EVP_sha256(), NULL);
+    memcpy(b, a, sizeof b);
+    /* another file whose SHA-256 starts with the same 12 bits */
+    for (uint32_t k = 0; k < 1u << 20; k++) {
+        memcpy(b, &k, sizeof k);
+        EVP_Digest(b, sizeof b, db, NULL, EVP_sha256(), NULL);
+        if (db[0] == da[0] && (db[1] >> 4) == (da[1] >> 4) && memcmp(a, b, sizeof a))
+            break;
+    }
+    CHECK(db[0] == da[0] && (db[1] >> 4) == (da[1] >> 4));
+    char fa[FUZZY_MAX_RESULT], fb[FUZZY_MAX_RESULT];
+    CHECK_EQ(fuzzy_hash_buf(a, sizeof a, fa), 0);
+    CHECK_EQ(fuzzy_hash_buf(b, sizeof b, fb), 0);
+    CHECK(strcmp(fa, fb) != 0);
+    const uint8_t *order[] = {a, a, b, a, b};
+    const char *expect[] = {fa, fa, fb, fa, fb};
+    for (size_t i = 0; i < 5; i++) {
+        struct kn_attachment att = {0};
+        struct kn_attach_ctx ctx = {0};
+        kn_attach_analyse(&att, order[i], sizeof a, &ctx, 0);
+        CHECK_STR(att.ssdeep, expect[i]);
+        kn_attach_free(&att);
+    }
 }
 
 static void test_types(void)
@@ -256,9 +292,13 @@ static void test_aes_zip_and_7z(void)
     CHECK_EQ(a->type, KN_FT_7Z);
     CHECK(a->encrypted);
     CHECK_EQ(a->encryption, KN_ENC_AES);
+    CHECK(a->password == NULL); /* libarchive cannot decrypt 7z: never confirmed */
     CHECK_EQ(a->n_members, 1);
-    if (a->n_members == 1)
+    if (a->n_members == 1) {
         CHECK_STR(a->members[0].name, "payload.exe");
+        CHECK_EQ(a->members[0].type, KN_FT_UNKNOWN);
+        CHECK(a->members[0].stored_encrypted);
+    }
     kn_mail_free(m);
 }
 
@@ -388,6 +428,7 @@ int main(void)
     bool have_tools = system("command -v zip >/dev/null && command -v 7z >/dev/null") == 0;
     RUN(test_hashes_and_lies);
     RUN(test_types);
+    RUN(test_ssdeep_cache);
     RUN(test_rfc2231_names);
     RUN(test_password_candidates);
     if (have_tools) {
