@@ -6,6 +6,29 @@
 
 #include "central/central_pg.h"
 
+/* libpq's messages span lines ("...failed: Connection refused\n\tIs the
+ * server running..."); a log line must not. Joins them with "; " (into a
+ * copy: "; " can be longer than the line break it replaces). */
+void kn_pg_one_line(char *msg, size_t size)
+{
+    char out[sizeof ((struct kn_err *)0)->msg];
+    size_t w = 0;
+    for (const char *r = msg; *r && w + 3 < sizeof out;) {
+        if (*r == '\n') {
+            while (*r == '\n' || *r == '\t' || *r == ' ')
+                r++;
+            if (*r && w) {
+                out[w++] = ';';
+                out[w++] = ' ';
+            }
+            continue;
+        }
+        out[w++] = *r++;
+    }
+    out[w] = '\0';
+    snprintf(msg, size, "%s", out);
+}
+
 static void quiet_notice(void *arg, const char *msg)
 {
     (void)arg;
@@ -14,14 +37,22 @@ static void quiet_notice(void *arg, const char *msg)
 
 PGconn *kn_pg_connect(const char *url, struct kn_err *err)
 {
-    /* Freed by the caller with PQfinish(). */
-    PGconn *pg = PQconnectdb(url);
+    /* Defaults the URL may override (it is expanded after them): a centre
+     * that does not answer must not hold a sensor's pusher for minutes. An
+     * unreachable host fails after 10 s; a connection that goes silent
+     * mid-push fails after about a minute (TCP keepalives, user timeout)
+     * instead of the kernel's quarter of an hour. Freed by the caller with
+     * PQfinish(). */
+    static const char *const keys[] = {"connect_timeout",    "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "tcp_user_timeout",   "dbname",
+                                       NULL};
+    const char *values[] = {"10", "30", "10", "3", "60000", url, NULL};
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         kn_err_set(err, "connecting to the centre: %s",
                    pg ? PQerrorMessage(pg) : "out of memory");
-        size_t n = strlen(err->msg);
-        if (n && err->msg[n - 1] == '\n')
-            err->msg[n - 1] = 0;
+        kn_pg_one_line(err->msg, sizeof err->msg);
         PQfinish(pg);
         return NULL;
     }
@@ -32,9 +63,7 @@ PGconn *kn_pg_connect(const char *url, struct kn_err *err)
 static void pg_error(PGconn *pg, struct kn_err *err)
 {
     kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-    size_t n = strlen(err->msg);
-    while (n && err->msg[n - 1] == '\n')
-        err->msg[--n] = 0;
+    kn_pg_one_line(err->msg, sizeof err->msg);
 }
 
 PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *params,

@@ -4,10 +4,16 @@
 #define KENCHI_CENTRAL_CENTRAL_PG_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 
 #include "util/err.h"
 
 #define KN_CENTRAL_SCHEMA_VERSION 1
+
+/* Joins the lines of a libpq message in place with "; " (log lines and
+ * struct kn_err messages are one line). msg is a string in a buffer of
+ * size bytes. */
+void kn_pg_one_line(char *msg, size_t size);
 
 /* Connects to url (errors and notices stay out of stderr). Returns the
  * connection, freed by the caller with PQfinish, or NULL with err set. */

@@ -1,17 +1,20 @@
-/* `kenchi push --db LOCAL --central URL [--sensor-name NAME]`: copies a
- * sensor's stored figures to the centre as per-(sensor, day) snapshots, in
+/* Pushing to the centre: kn_central_push (also the sensor's automatic
+ * push) and `kenchi push --db LOCAL --central URL [--sensor-name NAME]`.
+ * Copies a sensor's stored figures to the centre as per-(sensor, day) snapshots, in
  * one PostgreSQL transaction (docs/central.md). Each pushed day of this
  * sensor replaces what the centre held for it, and files are inserted
  * with ON CONFLICT DO NOTHING on (sensor, hash): pushing again counts
  * once, and an interrupted push leaves the centre as before. */
 #include <getopt.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "central/central.h"
+#include "aggregate/dayclock.h"
 #include "central/central_pg.h"
 #include "store/store.h"
 
@@ -22,14 +25,17 @@ static const char usage_text[] =
 
 #define MAX_COLS 16
 
-/* Copies every row of the local query `sel` into the centre with `ins`,
- * whose $1 is the sensor name and $2.. the selected columns as text. */
+/* Copies every row of the local query `sel` (whose ?1 is bound to `arg`)
+ * into the centre with `ins`, whose $1 is the sensor name and $2.. the
+ * selected columns as text. Adds the number of rows to *rows. */
 static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
-                     const char *ins, struct kn_err *err)
+                     const char *arg, const char *ins, uint64_t *rows, struct kn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sel, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sel, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
         return -1;
     }
     int ncol = sqlite3_column_count(st);
@@ -60,6 +66,7 @@ static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *se
             return -1;
         }
         PQclear(res);
+        (*rows)++;
     }
     if (rc != SQLITE_DONE) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
@@ -119,9 +126,10 @@ static int push_prefixes(PGconn *pg, const char *sensor, const struct kn_config 
     return 0;
 }
 
-/* Creates the partitions of the local days and removes this sensor's
- * earlier snapshot of them. */
-static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, struct kn_err *err)
+/* Creates the partitions of the local days from `since` on and removes
+ * this sensor's earlier snapshot of them. Adds the number of days to *days. */
+static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, const char *since,
+                      uint64_t *days, struct kn_err *err)
 {
     static const char *const del[] = {
         "DELETE FROM day_family WHERE sensor = $1 AND day = $2::date",
@@ -131,11 +139,13 @@ static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, struct kn_err
     };
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT day FROM day_family UNION SELECT day FROM day_port"
-                           " UNION SELECT day FROM day_tag_port UNION SELECT day FROM source_day"
-                           " ORDER BY 1",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           "SELECT day FROM (SELECT day FROM day_family UNION SELECT day"
+                           " FROM day_port UNION SELECT day FROM day_tag_port UNION SELECT day"
+                           " FROM source_day) WHERE day >= ?1 ORDER BY 1",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
         return -1;
     }
     char month[8] = "";
@@ -154,6 +164,7 @@ static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, struct kn_err
                 goto fail;
             PQclear(res);
         }
+        (*days)++;
     }
     if (rc != SQLITE_DONE) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
@@ -166,45 +177,140 @@ fail:
     return -1;
 }
 
-static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
-                struct kn_err *err)
+/* The local days a push must replace: all of them for a full push; after
+ * file id `after`, the days from that of the earliest packet of a newer
+ * file on (the days the newer files touched; a packet's day is never
+ * before its file's first packet's). "~" (after every date) when no newer
+ * file has packets. The process's time zone is the database's. */
+static int days_since(sqlite3 *db, int64_t after, char since[16], struct kn_err *err)
 {
+    since[0] = '\0';
+    if (after <= 0)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT min(first_ns) FROM files WHERE id > ?1 AND packets > 0",
+                           -1, &st, NULL) != SQLITE_OK) {
+        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, after);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        struct kn_dayclock dc;
+        kn_dayclock_init(&dc);
+        sqlite3_int64 first = sqlite3_column_int64(st, 0);
+        kn_day_format(kn_dayclock_day(&dc, first > 0 ? (uint64_t)first : 0), since, 16);
+    } else if (rc == SQLITE_ROW) {
+        snprintf(since, 16, "~");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int max_file_id(sqlite3 *db, int64_t *id, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM files", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
+                int64_t after, struct kn_push_stats *ps, struct kn_err *err)
+{
+    char since[16], after_text[32];
+    snprintf(after_text, sizeof after_text, "%lld", (long long)after);
+    if (days_since(db, after, since, err) || max_file_id(db, &ps->last_file_id, err))
+        return -1;
     if (kn_pg_exec(pg, "BEGIN", err) || kn_pg_migrate(pg, err) || check_config(pg, cfg, err) ||
-        push_prefixes(pg, sensor, cfg, err) || clear_days(db, pg, sensor, err))
+        push_prefixes(pg, sensor, cfg, err) || clear_days(db, pg, sensor, since, &ps->days, err))
         return -1;
     if (copy_rows(db, pg, sensor,
                   "SELECT day, family, accesses, low_port, high_port, mirai, rdp_3389,"
-                  " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap FROM day_family",
+                  " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap FROM day_family"
+                  " WHERE day >= ?1",
+                  since,
                   "INSERT INTO day_family VALUES ($1, $2::date, $3::int, $4::bigint, $5::bigint,"
                   " $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint,"
                   " $12::bigint, $13::bigint)",
-                  err) ||
+                  &ps->rows, err) ||
         copy_rows(db, pg, sensor,
-                  "SELECT day, family, proto, port, accesses, probes, mirai FROM day_port",
+                  "SELECT day, family, proto, port, accesses, probes, mirai FROM day_port"
+                  " WHERE day >= ?1",
+                  since,
                   "INSERT INTO day_port VALUES ($1, $2::date, $3::int, $4::int, $5::int,"
                   " $6::bigint, $7::bigint, $8::bigint)",
-                  err) ||
-        copy_rows(db, pg, sensor, "SELECT day, tag, proto, port, probes FROM day_tag_port",
+                  &ps->rows, err) ||
+        copy_rows(db, pg, sensor,
+                  "SELECT day, tag, proto, port, probes FROM day_tag_port WHERE day >= ?1", since,
                   "INSERT INTO day_tag_port VALUES ($1, $2::date, $3, $4::int, $5::int,"
                   " $6::bigint)",
-                  err) ||
+                  &ps->rows, err) ||
         copy_rows(db, pg, sensor,
                   "SELECT day, addr, family, first_ns, last_ns, packets, nports,"
-                  " CASE WHEN ports IS NULL THEN NULL ELSE hex(ports) END, tags FROM source_day",
+                  " CASE WHEN ports IS NULL THEN NULL ELSE hex(ports) END, tags FROM source_day"
+                  " WHERE day >= ?1",
+                  since,
                   "INSERT INTO source_day VALUES ($1, $2::date, $3, $4::int, $5::bigint,"
                   " $6::bigint, $7::bigint, $8::int, kenchi_ports(decode($9::text, 'hex')),"
                   " $10::int)",
-                  err) ||
+                  &ps->rows, err) ||
         copy_rows(db, pg, sensor,
                   "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip,"
                   " bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
-                  " FROM files",
+                  " FROM files WHERE id > CAST(?1 AS INTEGER)",
+                  after_text,
                   "INSERT INTO files VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6::bigint,"
                   " $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint,"
                   " $13::bigint, $14::bigint, $15::bigint) ON CONFLICT (sensor, hash) DO NOTHING",
-                  err))
+                  &ps->rows, err))
         return -1;
     return kn_pg_exec(pg, "COMMIT", err);
+}
+
+int kn_central_push(const char *db, const char *url, const char *sensor, int64_t after,
+                    struct kn_push_stats *ps, struct kn_err *err)
+{
+    memset(ps, 0, sizeof *ps);
+    struct kn_config *cfg = calloc(1, sizeof *cfg); /* large; freed below */
+    struct kn_store *st = NULL;
+    PGconn *pg = NULL;
+    int rc = -1;
+    if (!cfg) {
+        kn_err_set(err, "out of memory");
+        return -1;
+    }
+    if (kn_store_open(&st, db, NULL, false, cfg, err)) {
+        kn_err_prefix(err, "%s", db);
+        goto out;
+    }
+    if (!(pg = kn_pg_connect(url, err)))
+        goto out;
+    sqlite3 *lite = kn_store_db(st);
+    /* One local read snapshot, so a sensor committing meanwhile is seen
+     * either wholly or not at all. */
+    if (sqlite3_exec(lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        kn_err_set(err, "%s: %s", db, sqlite3_errmsg(lite));
+        goto out;
+    }
+    rc = push(lite, pg, sensor, cfg, after, ps, err);
+    sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
+out:
+    PQfinish(pg); /* an unfinished transaction is rolled back by the server */
+    kn_store_close(st);
+    free(cfg);
+    return rc;
 }
 
 int kn_cmd_push(int argc, char **argv)
@@ -246,36 +352,12 @@ int kn_cmd_push(int argc, char **argv)
         return 2;
     }
     struct kn_err err = {{0}};
-    struct kn_config *cfg = calloc(1, sizeof *cfg); /* large; freed below */
-    struct kn_store *st = NULL;
-    PGconn *pg = NULL;
-    int status = 1;
-    if (!cfg) {
-        fprintf(stderr, "kenchi push: out of memory\n");
+    struct kn_push_stats ps;
+    if (kn_central_push(db, url, name, 0, &ps, &err)) {
+        fprintf(stderr, "kenchi push: %s (nothing of this push was kept)\n", err.msg);
         return 1;
     }
-    if (kn_store_open(&st, db, NULL, false, cfg, &err) || !(pg = kn_pg_connect(url, &err))) {
-        fprintf(stderr, "kenchi push: %s\n", err.msg);
-        goto out;
-    }
-    sqlite3 *lite = kn_store_db(st);
-    /* One local read snapshot, so a sensor committing meanwhile is seen
-     * either wholly or not at all. */
-    if (sqlite3_exec(lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        fprintf(stderr, "kenchi push: %s: %s\n", db, sqlite3_errmsg(lite));
-        goto out;
-    }
-    if (push(lite, pg, name, cfg, &err)) {
-        fprintf(stderr, "kenchi push: %s (nothing of this push was kept)\n", err.msg);
-        sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
-        goto out;
-    }
-    sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
-    fprintf(stderr, "kenchi push: %s pushed as sensor '%s'\n", db, name);
-    status = 0;
-out:
-    PQfinish(pg);
-    kn_store_close(st);
-    free(cfg);
-    return status;
+    fprintf(stderr, "kenchi push: %s pushed as sensor '%s' (%llu days, %llu rows)\n", db, name,
+            (unsigned long long)ps.days, (unsigned long long)ps.rows);
+    return 0;
 }

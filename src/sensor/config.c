@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 static const char *const keys[] = {"name", "interface", "sensor", "bpf",  "db",
                                    "interval", "tz", "wide-ports", "user", "metrics",
-                                   "replay", NULL};
+                                   "replay", "central", "push-interval", NULL};
 
 bool kn_sensor_config_is_key(const char *key)
 {
@@ -23,6 +25,7 @@ void kn_sensor_config_defaults(struct kn_sensor_config *c)
 {
     memset(c, 0, sizeof *c);
     c->interval_s = 60;
+    c->push_interval_s = 300;
     if (gethostname(c->name, sizeof c->name - 1) != 0 || !c->name[0])
         snprintf(c->name, sizeof c->name, "sensor");
 }
@@ -114,6 +117,24 @@ int kn_sensor_config_set(struct kn_sensor_config *c, const char *key, const char
         return set_text(c->metrics, sizeof c->metrics, key, value, err);
     if (!strcmp(key, "replay"))
         return set_text(c->replay, sizeof c->replay, key, value, err);
+    if (!strcmp(key, "central")) {
+        /* A typo is an error at start, not a push that fails for ever. */
+        char *msg = NULL;
+        PQconninfoOption *opts = value[0] ? PQconninfoParse(value, &msg) : NULL;
+        if (value[0] && !opts) {
+            kn_err_set(err, "central: not a PostgreSQL URL or connection string (%s)",
+                       msg ? msg : "out of memory");
+            size_t n = strlen(err->msg);
+            if (n > 1 && err->msg[n - 2] == '\n') /* libpq ends its messages with one */
+                memmove(err->msg + n - 2, err->msg + n - 1, 2);
+            PQfreemem(msg);
+            return -1;
+        }
+        PQconninfoFree(opts);
+        return set_text(c->central, sizeof c->central, key, value, err);
+    }
+    if (!strcmp(key, "push-interval"))
+        return set_uint(&c->push_interval_s, key, value, 1, 86400, err);
     kn_err_set(err, "unknown key \"%s\"", key);
     return -1;
 }

@@ -30,11 +30,13 @@ struct kn_sensor_config {
     char user[64];                              /* "" = keep privileges */
     char metrics[128];                          /* "host:port" of /metrics, "" = off */
     char replay[1024];                          /* a capture file instead of interfaces */
+    char central[1024];                         /* libpq URL of the centre, "" = no push */
+    uint32_t push_interval_s;                   /* seconds between pushes, >= 1 */
     /* list keys set in this layer (flags clear the file's list once) */
     bool ifaces_from_flags, sensors_from_flags;
 };
 
-/* Defaults: interval 60 s, name = host name. */
+/* Defaults: interval 60 s, push interval 300 s, name = host name. */
 void kn_sensor_config_defaults(struct kn_sensor_config *c);
 
 /* Sets one key (INI spelling, e.g. "wide-ports"). from_flag: the value

@@ -19,6 +19,7 @@
 #include "sensor/log.h"
 #include "sensor/metrics.h"
 #include "sensor/privdrop.h"
+#include "sensor/push.h"
 
 #define BACKOFF_MAX_S 60
 #define SENSOR_BUFFER_BYTES (64 << 20) /* kernel ring per interface: ~0.5 s at 1 Mpps of small frames */
@@ -51,6 +52,7 @@ struct daemon {
     struct kn_sensor_counters counters;
     pthread_mutex_t counters_mu;
     struct kn_metrics *metrics;
+    struct kn_pusher *pusher;         /* NULL when no centre is configured */
     bool replay;                      /* intervals from a file: not live, no kernel counts */
     uint64_t already;                 /* intervals found committed before: not counted */
 };
@@ -327,6 +329,29 @@ static int open_store(struct daemon *d, struct kn_err *err)
     return 0;
 }
 
+static struct kn_pusher_config pusher_config(const struct daemon *d)
+{
+    struct kn_pusher_config pc = {d->cfg.db, d->cfg.central, d->cfg.name,
+                                  d->cfg.push_interval_s};
+    return pc;
+}
+
+/* Starts the pusher when a centre is configured. 0 or -1 (logged). */
+static int pusher_start(struct daemon *d)
+{
+    if (!d->cfg.central[0])
+        return 0;
+    struct kn_err err;
+    struct kn_pusher_config pc = pusher_config(d);
+    d->pusher = kn_pusher_start(&pc, &d->counters, &d->counters_mu, &err);
+    if (!d->pusher) {
+        kn_slog(KN_LOG_ERR, "%s", err.msg);
+        return -1;
+    }
+    kn_slog(KN_LOG_INFO, "pushing to the centre every %u s", d->cfg.push_interval_s);
+    return 0;
+}
+
 static int run_replay(struct daemon *d)
 {
     struct kn_err err;
@@ -373,6 +398,11 @@ static int run_replay(struct daemon *d)
     if (started && commit_total(d, 0))
         goto fail;
     kn_source_close(src);
+    if (d->cfg.central[0]) {
+        struct kn_pusher_config pc = pusher_config(d);
+        if (kn_push_once(&pc, &d->counters, &d->counters_mu))
+            return 1;
+    }
     return d->counters.commit_failures ? 1 : 0;
 fail:
     kn_source_close(src);
@@ -416,6 +446,8 @@ static int run_live(struct daemon *d, kn_sensor_reload_fn reload, void *ctx)
         kn_slog(KN_LOG_ERR, "%s", err.msg);
         return 1;
     }
+    if (pusher_start(d))
+        return 1;
     uint64_t start = now_ns();
     d->total.start_ns = start;
     d->counters.open_interval_start_ns = start;
@@ -441,6 +473,8 @@ static int run_live(struct daemon *d, kn_sensor_reload_fn reload, void *ctx)
             readers_stop(d);
             if (flush(d, now_ns()))
                 status = 1; /* not committed at exit: lost, say so */
+            kn_pusher_stop(d->pusher, status == 0); /* the centre gets the last interval */
+            d->pusher = NULL;
             break;
         }
         if (sig == SIGHUP) {
@@ -464,17 +498,30 @@ static int run_live(struct daemon *d, kn_sensor_reload_fn reload, void *ctx)
                 break;
             }
             readers_destroy(d);
+            bool push_changed = strcmp(nc.central, d->cfg.central) ||
+                                nc.push_interval_s != d->cfg.push_interval_s ||
+                                strcmp(nc.name, d->cfg.name);
             d->cfg = nc;
             if (readers_create(d, &err) || readers_start(d, &err)) {
                 kn_slog(KN_LOG_ERR, "reload: %s", err.msg);
                 status = 1;
                 break;
             }
+            if (push_changed) {
+                kn_pusher_stop(d->pusher, false);
+                d->pusher = NULL;
+                if (pusher_start(d)) {
+                    status = 1;
+                    break;
+                }
+            }
             end = next_boundary(now_ns(), d->cfg.interval_s);
             kn_slog(KN_LOG_INFO, "configuration reloaded: %zu interface(s), interval %u s",
                     d->n_readers, d->cfg.interval_s);
         }
     }
+    kn_pusher_stop(d->pusher, false);
+    d->pusher = NULL;
     readers_stop(d);
     readers_destroy(d);
     kn_metrics_stop(d->metrics);
@@ -509,11 +556,13 @@ int kn_sensor_run(const struct kn_sensor_config *cfg, kn_sensor_reload_fn reload
         kn_slog(KN_LOG_NOTICE, "%llu intervals were already committed: not counted again",
                 (unsigned long long)d->already);
     kn_slog(KN_LOG_INFO, "stopped: %llu intervals committed, %llu packets, %llu accesses, "
-                         "%llu kernel drops, %llu failed commits",
+                         "%llu kernel drops, %llu failed commits, %llu pushes, %llu failed pushes",
             (unsigned long long)d->counters.intervals_committed,
             (unsigned long long)d->counters.packets, (unsigned long long)d->counters.accesses,
             (unsigned long long)d->counters.kernel_dropped,
-            (unsigned long long)d->counters.commit_failures);
+            (unsigned long long)d->counters.commit_failures,
+            (unsigned long long)d->counters.pushes,
+            (unsigned long long)d->counters.push_failures);
 out:
     kn_interval_free(&d->total);
     kn_interval_free(&d->spare);

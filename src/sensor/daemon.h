@@ -4,7 +4,8 @@
  * `interval` seconds of wall-clock time (sensor/interval.h), with the
  * kernel's received/dropped counts of that interval. SIGTERM/SIGINT commit
  * the open interval and stop; SIGHUP commits, reloads the configuration and
- * restarts the captures. The replay mode drives the same interval code from
+ * restarts the captures. With a centre configured, a thread pushes the
+ * committed figures there (sensor/push.h). The replay mode drives the same interval code from
  * a capture file, with intervals in packet time (tests, soak, backfill). */
 #ifndef KENCHI_SENSOR_DAEMON_H
 #define KENCHI_SENSOR_DAEMON_H
@@ -20,6 +21,8 @@ struct kn_sensor_counters {
     uint64_t intervals_committed, commit_failures;
     uint64_t last_commit_ns;     /* wall clock of the last successful commit */
     uint64_t open_interval_start_ns;
+    uint64_t pushes, push_failures; /* pushes to the centre that succeeded / failed */
+    uint64_t last_push_ns;          /* wall clock of the last successful push, 0 = none */
 };
 
 /* Reloads the configuration (SIGHUP): fills *c, 0 or -1 (err). */

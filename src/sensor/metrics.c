@@ -57,11 +57,22 @@ size_t kn_metrics_format(const struct kn_sensor_counters *c, const char *db, dou
         "kenchi_sensor_interval_lag_seconds %.3f\n"
         "# HELP kenchi_sensor_database_bytes Size of the SQLite database and its WAL.\n"
         "# TYPE kenchi_sensor_database_bytes gauge\n"
-        "kenchi_sensor_database_bytes %llu\n",
+        "kenchi_sensor_database_bytes %llu\n"
+        "# HELP kenchi_sensor_pushes_total Successful pushes to the centre.\n"
+        "# TYPE kenchi_sensor_pushes_total counter\n"
+        "kenchi_sensor_pushes_total %llu\n"
+        "# HELP kenchi_sensor_push_failures_total Failed pushes to the centre (retried).\n"
+        "# TYPE kenchi_sensor_push_failures_total counter\n"
+        "kenchi_sensor_push_failures_total %llu\n"
+        "# HELP kenchi_sensor_last_push_timestamp_seconds Time of the last successful push"
+        " (0: none yet).\n"
+        "# TYPE kenchi_sensor_last_push_timestamp_seconds gauge\n"
+        "kenchi_sensor_last_push_timestamp_seconds %.3f\n",
         (unsigned long long)c->packets, (unsigned long long)c->accesses,
         (unsigned long long)c->kernel_received, (unsigned long long)c->kernel_dropped,
         (unsigned long long)c->intervals_committed, (unsigned long long)c->commit_failures,
-        lag < 0 ? 0.0 : lag, file_size(db) + file_size(wal));
+        lag < 0 ? 0.0 : lag, file_size(db) + file_size(wal), (unsigned long long)c->pushes,
+        (unsigned long long)c->push_failures, (double)c->last_push_ns / 1e9);
     if (n < 0)
         n = 0;
     return (size_t)n < size ? (size_t)n : size - 1;
@@ -73,7 +84,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version, (void)upload, (void)upload_size, (void)state;
     struct kn_metrics *m = cls;
-    char body[4096];
+    char body[8192];
     unsigned status = MHD_HTTP_OK;
     size_t len;
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) {

@@ -4,6 +4,7 @@
 # restarted: the interrupted push left nothing (the centre still shows
 # exactly the earlier sensor), and pushing again gives exactly one offline
 # analysis of both captures. Skips when PostgreSQL is unavailable.
+# It crashes its server, so it always starts its own (not KENCHI_PGURL).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 pgsh="$here/../../scripts/pg.sh"

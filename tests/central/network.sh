@@ -5,15 +5,13 @@
 # ONE offline analysis of both captures into one database with both
 # prefixes; a second push counts once; per-sensor reports equal the
 # sensors' own reports. A hand-built day checks the port-set union by hand.
-# Skips when PostgreSQL is unavailable.
+# Uses the suite's server when .ci/run gives one (KENCHI_PGURL), else its
+# own. Skips when PostgreSQL is unavailable.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/pg.inc"
 here=$(cd "$(dirname "$0")" && pwd)
 command -v python3 >/dev/null || { skip central_network "python3 missing"; exit 0; }
-if ! pgenv=$("$here/../../scripts/pg.sh" start 2>"$TMP/pg.err"); then
-  skip central_network "PostgreSQL unavailable: $(tail -n 1 "$TMP/pg.err")"; exit 0
-fi
-eval "$pgenv"
-trap '"$here/../../scripts/pg.sh" stop "$PGDIR"; rm -rf "$TMP"' EXIT
+if ! pg_begin; then skip central_network "PostgreSQL unavailable: $PG_WHY"; exit 0; fi
 
 A4=192.0.2.128/25; A6=2001:db8:0:1::/64; B4=198.51.100.128/25; B6=2001:db8:0:3::/64
 "$KENCHI" gen --out "$TMP/a.pcap" --truth "$TMP/a.truth" --seed 1 --sensor $A4 --sensor $A6 2>/dev/null

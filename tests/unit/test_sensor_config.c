@@ -98,6 +98,29 @@ static void test_errors_name_the_line(void)
     CHECK_EQ(kn_sensor_config_parse(&c, nul, sizeof nul - 1, &e), -1);
 }
 
+/* The centre's keys: a URL or connection string libpq understands, and a
+ * push interval in [1, 86400] defaulting to 300 s. */
+static void test_central_keys(void)
+{
+    struct kn_sensor_config c;
+    struct kn_err e;
+    CHECK_EQ(parse(&c, "", &e), 0);
+    CHECK_STR(c.central, "");
+    CHECK_EQ(c.push_interval_s, 300);
+    CHECK_EQ(parse(&c, "central = postgresql://kenchi@centre.example/kenchi\n"
+                       "push-interval = 60\n", &e), 0);
+    CHECK_STR(c.central, "postgresql://kenchi@centre.example/kenchi");
+    CHECK_EQ(c.push_interval_s, 60);
+    CHECK_EQ(parse(&c, "central = \"host=/run/postgresql dbname=kenchi\"\n", &e), 0);
+    CHECK_STR(c.central, "host=/run/postgresql dbname=kenchi");
+    CHECK_EQ(parse(&c, "db = a\ncentral = colour=blue\n", &e), -1); /* no such libpq key */
+    CHECK(strstr(e.msg, "line 2") && strstr(e.msg, "central") && !strchr(e.msg, '\n'));
+    CHECK_EQ(parse(&c, "push-interval = 0\n", &e), -1);
+    CHECK_EQ(parse(&c, "push-interval = 86401\n", &e), -1);
+    CHECK(kn_sensor_config_is_key("push-interval"));
+    CHECK(kn_sensor_config_is_key("central"));
+}
+
 static void test_flags_replace_file_lists(void)
 {
     struct kn_sensor_config c;
@@ -124,6 +147,7 @@ int main(void)
     RUN(test_ini_full_file);
     RUN(test_defaults_and_check);
     RUN(test_errors_name_the_line);
+    RUN(test_central_keys);
     RUN(test_flags_replace_file_lists);
     TEST_MAIN_END();
 }
