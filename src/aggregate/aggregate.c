@@ -178,9 +178,18 @@ int kn_src_add_pair(struct kn_src_day *s, uint32_t pair, uint32_t threshold)
     return 0;
 }
 
+void kn_agg_drop_index(struct kn_agg *agg)
+{
+    kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
+    agg->index = NULL;
+    agg->idx_cap = 0;
+}
+
 static int grow_index(struct kn_agg *agg)
 {
     size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
+    while ((agg->n_src + 1) * 4 > cap * 3) /* after kn_agg_drop_index: room for all */
+        cap *= 2;
     /* Owned by agg; freed by kn_agg_free() (or here when replaced). */
     uint64_t *idx = kn_big_alloc(cap * sizeof *idx);
     if (!idx)

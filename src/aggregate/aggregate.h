@@ -128,6 +128,12 @@ struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i);
 struct kn_src_day *kn_agg_source(struct kn_agg *agg, int32_t day, unsigned family,
                                  const uint8_t *addr);
 
+/* Frees the source index (records stay, in insertion order): a commit
+ * that only walks the records gives its memory back before sorting them.
+ * The index is rebuilt by the next kn_agg_source()/add, so nothing breaks
+ * if the aggregate is used again. */
+void kn_agg_drop_index(struct kn_agg *agg);
+
 /* Merges record b into a (same key): min/max times, sums, tags, ports. */
 int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold);
 
