@@ -250,6 +250,12 @@ int kn_cmd_analyze(int argc, char **argv)
         pls[n_pl].keep_partial = keep_partial;
         sig_pipeline[n_pl] = &pls[n_pl];
     }
+    /* One file at a time: its aggregation gets a thread of its own, beside
+     * the reading (with --jobs N the N readers fill the cores instead). */
+    if (jobs == 1 && kn_pipeline_use_worker(&pls[0], &err)) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        goto out;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
