@@ -281,7 +281,7 @@ static inline uint32_t port_key_of(const struct kn_agg_item *it)
                                             : kn_noport_key(fam, it->proto);
 }
 
-static void fill_item(const struct kn_pkt *p, struct kn_class c, struct kn_agg_item *it)
+void kn_agg_item_fill(const struct kn_pkt *p, struct kn_class c, struct kn_agg_item *it)
 {
     it->ts_ns = p->ts_ns;
     src_key(p, it->a16);
@@ -292,12 +292,11 @@ static void fill_item(const struct kn_pkt *p, struct kn_class c, struct kn_agg_i
     it->day_ok = 0;
 }
 
-void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
-                    struct kn_agg_item *it)
+void kn_agg_item_prepare(const struct kn_agg *agg, struct kn_agg_item *it)
 {
-    fill_item(p, c, it);
     const struct kn_dayclock *dc = &agg->clock;
-    if (agg->cur_day == SIZE_MAX || p->ts_ns < dc->start_ns || p->ts_ns >= dc->end_ns)
+    it->day_ok = 0;
+    if (agg->cur_day == SIZE_MAX || it->ts_ns < dc->start_ns || it->ts_ns >= dc->end_ns)
         return; /* another day: kn_agg_add_item() finds it the slow way */
     it->day_ok = 1;
     it->day = dc->day;
@@ -305,6 +304,13 @@ void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_
     if (agg->idx_cap)
         __builtin_prefetch(&agg->index[(size_t)it->hash & (agg->idx_cap - 1)]);
     kn_portmap_prefetch(&agg->days[agg->cur_day].ports, port_key_of(it));
+}
+
+void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
+                    struct kn_agg_item *it)
+{
+    kn_agg_item_fill(p, c, it);
+    kn_agg_item_prepare(agg, it);
 }
 
 void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it)
@@ -392,7 +398,7 @@ oom:
 int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, struct kn_err *err)
 {
     struct kn_agg_item it;
-    fill_item(p, c, &it);
+    kn_agg_item_fill(p, c, &it);
     return kn_agg_add_item(agg, &it, err);
 }
 

@@ -107,6 +107,11 @@ struct kn_agg_item {
 };
 void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c,
                     struct kn_agg_item *it);
+/* The two halves of kn_agg_prepare(): filling the item touches no
+ * aggregate state (any thread may do it); preparing it reads the
+ * aggregate's day clock and tables (the thread that adds must). */
+void kn_agg_item_fill(const struct kn_pkt *p, struct kn_class c, struct kn_agg_item *it);
+void kn_agg_item_prepare(const struct kn_agg *agg, struct kn_agg_item *it);
 void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it);
 /* Counts a prepared access. 0, or -1 out of memory. */
 int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err);

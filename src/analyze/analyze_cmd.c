@@ -37,12 +37,15 @@ static const char usage_text[] =
     "                    analysed later, would count the same packets again)\n"
     "  --jobs N, -j N    read N files at once on N threads (default 1, at most 8);\n"
     "                    files are still stored one by one in the order given, so\n"
-    "                    the database ends up the same as with one job\n"
+    "                    the database ends up the same as with one job (with one\n"
+    "                    job, each file's aggregation runs on a second thread)\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
     "were already analysed (same content, whatever its name or compression) is\n"
-    "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage.\n";
+    "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage,\n"
+    "130/143 stopped by SIGINT/SIGTERM (files stored before stay, the one being\n"
+    "read leaves nothing).\n";
 
 #define MAX_JOBS 8
 
@@ -249,6 +252,12 @@ int kn_cmd_analyze(int argc, char **argv)
         }
         pls[n_pl].keep_partial = keep_partial;
         sig_pipeline[n_pl] = &pls[n_pl];
+    }
+    /* One file at a time: its aggregation gets a thread of its own, beside
+     * the reading (with --jobs N the N readers fill the cores instead). */
+    if (jobs == 1 && kn_pipeline_use_worker(&pls[0], &err)) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        goto out;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

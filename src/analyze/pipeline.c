@@ -26,8 +26,17 @@ int kn_pipeline_init(struct kn_pipeline *pl, const struct kn_config *cfg, struct
     return 0;
 }
 
+int kn_pipeline_use_worker(struct kn_pipeline *pl, struct kn_err *err)
+{
+    if (!pl->worker)
+        pl->worker = kn_agg_worker_new(pl->agg, err);
+    return pl->worker ? 0 : -1;
+}
+
 void kn_pipeline_free(struct kn_pipeline *pl)
 {
+    kn_agg_worker_free(pl->worker); /* first: it adds into pl->agg */
+    pl->worker = NULL;
     kn_prefix_set_free(&pl->sensors);
     kn_agg_free(pl->agg);
     kn_content_hash_free(pl->hash);
@@ -104,8 +113,16 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
         if (p.outcome == KN_OUT_IP) {
             if (kn_is_access(&pl->sensors, &p)) {
                 ing->accesses++;
-                if (ring_push(pl, &ring, &p, err))
+                if (pl->worker) {
+                    struct kn_agg_item *it = kn_agg_worker_next(pl->worker);
+                    if (!it) {
+                        kn_agg_worker_finish(pl->worker, err);
+                        return -1;
+                    }
+                    kn_agg_item_fill(&p, kn_classify(&p), it);
+                } else if (ring_push(pl, &ring, &p, err)) {
                     return -1;
+                }
             } else {
                 ing->not_sensor++;
             }
@@ -118,7 +135,7 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     }
     if (pl->interrupted)
         kn_content_hash_abandon(pl->hash); /* nothing of it is stored: no need to wait for it */
-    if (ring_drain(pl, &ring, ring.in, err))
+    if (pl->worker ? kn_agg_worker_finish(pl->worker, err) : ring_drain(pl, &ring, ring.in, err))
         return -1;
     if (rc < 0)
         snprintf(ing->read_error, sizeof ing->read_error, "%s", rerr.msg);

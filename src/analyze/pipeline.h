@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "aggregate/aggregate.h"
+#include "analyze/agg_worker.h"
 #include "analyze/content_hash.h"
 #include "capture/source.h"
 #include "classify/prefix.h"
@@ -21,6 +22,7 @@ struct kn_pipeline {
     struct kn_prefix_set sensors;
     struct kn_agg *agg;
     struct kn_content_hash *hash;
+    struct kn_agg_worker *worker;      /* NULL: aggregation on the reading thread */
     struct kn_store *store;            /* borrowed */
     volatile int interrupted;          /* set by a signal handler: do not commit */
     bool keep_partial;                 /* commit a file that ended in a read error */
@@ -52,6 +54,11 @@ struct kn_run_result {
 int kn_pipeline_init(struct kn_pipeline *pl, const struct kn_config *cfg, struct kn_store *store,
                      struct kn_err *err);
 void kn_pipeline_free(struct kn_pipeline *pl);
+
+/* Aggregates on a thread of its own from now on (agg_worker.h): for one
+ * capture at a time on two cores; with several captures read in parallel
+ * their reading threads already fill the cores. 0 or -1. */
+int kn_pipeline_use_worker(struct kn_pipeline *pl, struct kn_err *err);
 
 /* Reads src to its end and aggregates it (ingest statistics in *res,
  * aggregate in pl->agg). A read error that ends the source early is kept in
