@@ -120,7 +120,7 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
         sqlite3_stmt *q = s[S_PORT];
         const struct kn_port_counts *v = rows[i].slot;
         uint32_t key = v->key;
-        sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(q, 2, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6);
         sqlite3_bind_int(q, 3, (int)kn_port_key_proto(key));
         sqlite3_bind_int(q, 4, kn_port_key_has_port(key) ? (int)kn_port_key_port(key) : -1);
@@ -136,7 +136,7 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
             if (!v->tags[t])
                 continue;
             sqlite3_stmt *q = s[S_TAGPORT];
-            sqlite3_bind_text(q, 1, day, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(q, 2, kn_tag_names[t], -1, SQLITE_STATIC);
             sqlite3_bind_int(q, 3, (int)kn_port_key_proto(v->key));
             sqlite3_bind_int(q, 4, (int)kn_port_key_port(v->key));

@@ -205,16 +205,17 @@ struct writer {
     sqlite3_stmt *has, *get, *put;
     uint8_t *blob; /* scratch for one port set; freed by kn_store_put_sources() */
     size_t blob_cap;
+    char addr[INET6_ADDRSTRLEN]; /* bound SQLITE_STATIC: lives as long as the statements */
 };
 
 static int put_one(struct writer *w, struct kn_src_day *r, const char *day, bool merge,
                    uint32_t wide, struct kn_err *err)
 {
-    char addr[INET6_ADDRSTRLEN];
+    char *addr = w->addr;
     if (r->family == 4)
         format_v4(r->addr, addr);
     else
-        inet_ntop(AF_INET6, r->addr, addr, sizeof addr);
+        inet_ntop(AF_INET6, r->addr, addr, sizeof w->addr);
     if (merge) {
         sqlite3_bind_text(w->get, 1, day, -1, SQLITE_STATIC);
         sqlite3_bind_text(w->get, 2, addr, -1, SQLITE_STATIC);
