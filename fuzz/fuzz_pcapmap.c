@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "capture/source.h"
+#include "memfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,18 +46,10 @@ static struct outcome read_with(const char *path, int mapped)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz_pcapmap", MFD_CLOEXEC);
+    char path[64];
+    int fd = fuzz_memfile("fuzz_pcapmap", data, size, path);
     if (fd < 0)
         return 0;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, data + off, size - off);
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     struct outcome a = read_with(path, 1), b = read_with(path, 0);
     close(fd);
     if (a.opened != b.opened || a.rc != b.rc || a.frames != b.frames || a.sum != b.sum ||

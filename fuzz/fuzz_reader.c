@@ -4,28 +4,20 @@
  * pcapng reader), read to the end, every frame decoded and counted. */
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "capture/source.h"
+#include "memfile.h"
 #include "stats/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz_reader", MFD_CLOEXEC);
+    char path[64];
+    int fd = fuzz_memfile("fuzz_reader", data, size, path);
     if (fd < 0)
         return 0;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, data + off, size - off);
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     struct kn_source *src;
     struct kn_err err;
     if (kn_source_open_file(&src, path, &err) == 0) {

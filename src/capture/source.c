@@ -91,6 +91,19 @@ static bool pcap_magic(const uint8_t *h, bool *swap)
     return false;
 }
 
+/* libpcap on fp (at the file header), timestamps in ns. Takes fp. 0 or -1. */
+static int open_libpcap(struct kn_source *s, FILE *fp, struct kn_err *err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    s->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!s->pcap) {
+        fclose(fp);
+        kn_err_set(err, "%s", errbuf[0] ? errbuf : "libpcap cannot read it");
+        return -1;
+    }
+    return 0;
+}
+
 /* Hands the stream to the reader its first bytes call for. Takes fp. */
 static int open_reader(struct kn_source *s, FILE *fp, const uint8_t *head, size_t head_len,
                        struct kn_err *err)
@@ -118,14 +131,7 @@ static int open_reader(struct kn_source *s, FILE *fp, const uint8_t *head, size_
         return -1;
     }
     s->reader = READ_PCAP;
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    s->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!s->pcap) {
-        fclose(fp);
-        kn_err_set(err, "%s", errbuf[0] ? errbuf : "libpcap cannot read it");
-        return -1;
-    }
-    return 0;
+    return open_libpcap(s, fp, err);
 }
 
 static struct kn_source *source_new(const char *name, struct kn_err *err)
@@ -371,13 +377,8 @@ static int hand_over(struct kn_source *s, struct kn_err *err)
             close(fd);
         return -1;
     }
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    s->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!s->pcap) {
-        fclose(fp);
-        kn_err_set(err, "%s", errbuf[0] ? errbuf : "libpcap cannot read it");
+    if (open_libpcap(s, fp, err))
         return -1;
-    }
     if (fseek(fp, (long)off, SEEK_SET) != 0) {
         kn_err_errno(err, "cannot seek in the capture");
         return -1;
