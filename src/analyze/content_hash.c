@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "capture/pcapmap.h"
+#include "capture/pcapbuf.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -34,7 +34,7 @@ struct kn_content_hash {
     pthread_cond_t filled;   /* a block was handed over, or quit */
     pthread_cond_t emptied;  /* the hasher finished a block */
     uint64_t handed, hashed; /* blocks handed to the hasher / digested, ever */
-    int walk_fd;             /* a mapped file to walk before the handed blocks; -1 none */
+    int walk_fd;             /* a pcap file to walk before the handed blocks; -1 none */
     uint64_t walk_size;
     bool walking;            /* the hasher is walking walk_fd (under lock) */
     atomic_int abandon;      /* stop a walk early: its digest will not be used */
@@ -59,24 +59,24 @@ static void frame_fields(uint8_t out[20], const struct kn_frame *f)
     put_le(out + 16, f->wirelen, 4);
 }
 
-/* The hasher's walk over a mapped file: the frames the mapped reader gives
+/* The hasher's walk over a pcap file: the frames the buffered reader gives
  * the analysing thread, in the same order, up to the end or the record the
  * reader hands over to libpcap. Fields are staged per frame; payloads are
- * digested in place. 0, or -1 when the digest or the mapping failed. */
+ * digested in place. 0, or -1 when the digest or reading failed. */
 static int walk(struct kn_content_hash *h, int fd, uint64_t size)
 {
-    struct kn_pcapmap *m = NULL;
+    struct kn_pcapbuf *m = NULL;
     struct kn_err err;
     uint8_t head[24];
     int rc = -1;
     if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
-        kn_pcapmap_open(&m, fd, size, head, &err) != 1)
-        goto out; /* the reader mapped it: so can we, unless the file changed */
+        kn_pcapbuf_open(&m, fd, size, head, &err) != 1)
+        goto out; /* the reader took it: so can we, unless the file changed */
     struct kn_frame f;
     int n;
     uint8_t stage[64 * 1024];
     size_t used = 0;
-    while ((n = kn_pcapmap_next(m, &f, &err)) == KN_PCAPMAP_FRAME) {
+    while ((n = kn_pcapbuf_next(m, &f, &err)) == KN_PCAPBUF_FRAME) {
         if (atomic_load_explicit(&h->abandon, memory_order_relaxed))
             goto out;
         if (used + 20 > sizeof stage) {
@@ -96,11 +96,11 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
             goto out;
         used = 0;
     }
-    if (n == KN_PCAPMAP_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
+    if (n == KN_PCAPBUF_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
         goto out;
     rc = 0;
 out:
-    kn_pcapmap_close(m);
+    kn_pcapbuf_close(m);
     close(fd);
     return rc;
 }
@@ -258,7 +258,7 @@ int kn_content_hash_final(struct kn_content_hash *h, uint8_t out[32], struct kn_
     unsigned int len = 0;
     if (h->failed || EVP_DigestFinal_ex(h->md, out, &len) != 1 || len != 32) {
         kn_err_set(err, "content hash: %s", atomic_load(&h->abandon) ? "abandoned"
-                                            : "SHA-256 or reading the mapped capture failed");
+                                            : "SHA-256 or reading the capture failed");
         return -1;
     }
     return 0;

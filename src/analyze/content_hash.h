@@ -18,11 +18,11 @@ struct kn_content_hash;
 /* NULL on failure (err says why). Free with kn_content_hash_free(). */
 struct kn_content_hash *kn_content_hash_new(struct kn_err *err);
 void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f);
-/* For a mapped pcap file (kn_source_dup_mapped): the hasher thread walks
- * the file's mapped frames itself, so the analysing thread neither copies
- * nor even touches their payload bytes; it then adds only the frames it
- * gets from elsewhere (after a hand-over to libpcap), which follow the
- * mapped ones. Call right after a reset, before any add. Takes fd (closed
+/* For a pcap file read by the buffered reader (kn_source_dup_buffered):
+ * the hasher thread reads the file's frames itself, with a reader of its
+ * own, so the analysing thread never copies their payload bytes; it then
+ * adds only the frames it gets from elsewhere (after a hand-over to
+ * libpcap), which follow the buffered ones. Call right after a reset, before any add. Takes fd (closed
  * by the hasher). 0 or -1. */
 int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, struct kn_err *err);
 /* The digest of this capture will not be used (an interrupted read): a

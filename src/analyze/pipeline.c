@@ -84,13 +84,13 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     kn_agg_reset(pl->agg);
     if (kn_content_hash_reset(pl->hash, err))
         return -1;
-    /* A mapped file is hashed by the hasher walking the mapping itself:
-     * this thread then reads only the headers of its frames. */
-    uint64_t map_size;
-    int map_fd = kn_source_dup_mapped(src, &map_size);
-    if (map_fd >= 0 && kn_content_hash_walk_file(pl->hash, map_fd, map_size, err))
+    /* A file of the buffered reader is hashed by the hasher reading it
+     * itself: this thread then reads only the headers of its frames. */
+    uint64_t buf_size;
+    int buf_fd = kn_source_dup_buffered(src, &buf_size);
+    if (buf_fd >= 0 && kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
         return -1;
-    bool mapped = map_fd >= 0;
+    bool buffered = buf_fd >= 0;
     struct kn_frame f;
     struct kn_pkt p;
     struct kn_err rerr;
@@ -99,8 +99,8 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     int rc;
     uint64_t first = UINT64_MAX, last = 0;
     while ((rc = kn_source_next(src, &f, &rerr)) == 1) {
-        if (!mapped || !(mapped = kn_source_is_mapped(src)))
-            kn_content_hash_add(pl->hash, &f); /* not from the mapping: stage it */
+        if (!buffered || !(buffered = kn_source_is_buffered(src)))
+            kn_content_hash_add(pl->hash, &f); /* not from the buffered reader: stage it */
         kn_decode(f.linktype, f.data, f.caplen, f.wirelen, f.ts_ns, &p);
         ing->packets++;
         ing->outcome[p.outcome < KN_OUT__COUNT ? p.outcome : KN_OUT_BAD_IP]++;

@@ -6,9 +6,9 @@
  *     pcap_fopen_offline_with_tstamp_precision(NANO) on a stdio stream;
  *   - pcapng: kenchi's own reader (pcapng.c), because libpcap refuses files
  *     whose interfaces have different link types or snapshot lengths;
- *   - a regular, uncompressed pcap file of the common kind is mapped and read
- *     in place (pcapmap.c), no copy per frame; at the first record that
- *     reader leaves alone, libpcap takes over from that record;
+ *   - a regular, uncompressed pcap file of the common kind is read through
+ *     one reused buffer (pcapbuf.c), no per-frame library call; at the
+ *     first record that reader leaves alone, libpcap takes over from it;
  *   - any other regular, uncompressed file is read directly (after a rewind);
  *     gzip/zstd input and standard input go through the feeder thread and a
  *     pipe (feeder.c), since a pipe cannot be rewound after its magic bytes;
@@ -25,13 +25,13 @@
 #include <unistd.h>
 
 #include "capture/feeder.h"
-#include "capture/pcapmap.h"
+#include "capture/pcapbuf.h"
 #include "capture/pcapng.h"
 
 #define LIVE_SNAPLEN 262144
 #define LIVE_TIMEOUT_MS 100 /* how often a blocked live read checks the stop flag */
 
-enum reader { READ_PCAP, READ_PCAPNG, READ_MAP };
+enum reader { READ_PCAP, READ_PCAPNG, READ_BUF };
 
 struct kn_source {
     char *name;                 /* owned */
@@ -40,8 +40,8 @@ struct kn_source {
     pcap_t *pcap;               /* READ_PCAP and live; owns its stdio stream */
     int32_t linktype;           /* READ_PCAP: the file's (or interface's) LINKTYPE_ */
     struct kn_pcapng *ng;       /* READ_PCAPNG */
-    struct kn_pcapmap *map;     /* READ_MAP */
-    int map_fd;                 /* READ_MAP: the file, owned; -1 otherwise */
+    struct kn_pcapbuf *buf;     /* READ_BUF */
+    int buf_fd;                 /* READ_BUF: the file, owned; -1 otherwise */
     struct kn_feeder *feeder;   /* compressed or standard input; NULL for a regular file */
     FILE *direct;               /* a regular file read in place (borrowed from pcap/ng) */
     enum kn_compression comp;
@@ -139,7 +139,7 @@ static struct kn_source *source_new(const char *name, struct kn_err *err)
     struct kn_source *s = calloc(1, sizeof *s); /* freed by kn_source_close */
     if (s) {
         s->name = strdup(name);
-        s->map_fd = -1;
+        s->buf_fd = -1;
     }
     if (!s || !s->name) {
         free(s);
@@ -149,7 +149,7 @@ static struct kn_source *source_new(const char *name, struct kn_err *err)
     return s;
 }
 
-static int open_stream(struct kn_source *s, int fd, bool may_map, struct kn_err *err)
+static int open_stream(struct kn_source *s, int fd, bool may_buffer, struct kn_err *err)
 {
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -180,16 +180,16 @@ static int open_stream(struct kn_source *s, int fd, bool may_map, struct kn_err 
     s->comp = kn_compression_detect(raw, raw_len);
     if (S_ISREG(st.st_mode)) {
         s->bytes_total = (uint64_t)st.st_size;
-        if (may_map && s->comp == KN_COMP_NONE && raw_len == sizeof raw) {
-            int mrc = kn_pcapmap_open(&s->map, fd, s->bytes_total, raw, err);
+        if (may_buffer && s->comp == KN_COMP_NONE && raw_len == sizeof raw) {
+            int mrc = kn_pcapbuf_open(&s->buf, fd, s->bytes_total, raw, err);
             if (mrc < 0) {
                 close(fd);
                 return -1;
             }
             if (mrc == 1) {
-                s->reader = READ_MAP;
-                s->map_fd = fd;
-                s->linktype = kn_pcapmap_linktype(s->map);
+                s->reader = READ_BUF;
+                s->buf_fd = fd;
+                s->linktype = kn_pcapbuf_linktype(s->buf);
                 return 0;
             }
         }
@@ -216,7 +216,7 @@ static int open_stream(struct kn_source *s, int fd, bool may_map, struct kn_err 
     return open_reader(s, fp, head, head_len, err);
 }
 
-static int open_file(struct kn_source **out, const char *path, bool may_map, struct kn_err *err)
+static int open_file(struct kn_source **out, const char *path, bool may_buffer, struct kn_err *err)
 {
     *out = NULL;
     struct kn_source *s = source_new(path, err);
@@ -228,7 +228,7 @@ static int open_file(struct kn_source **out, const char *path, bool may_map, str
         kn_source_close(s);
         return -1;
     }
-    if (open_stream(s, fd, may_map, err) != 0) {
+    if (open_stream(s, fd, may_buffer, err) != 0) {
         kn_source_close(s);
         return -1;
     }
@@ -241,7 +241,7 @@ int kn_source_open_file(struct kn_source **out, const char *path, struct kn_err 
     return open_file(out, path, true, err);
 }
 
-int kn_source_open_file_unmapped(struct kn_source **out, const char *path, struct kn_err *err)
+int kn_source_open_file_libpcap(struct kn_source **out, const char *path, struct kn_err *err)
 {
     return open_file(out, path, false, err);
 }
@@ -361,13 +361,13 @@ static int next_pcap(struct kn_source *s, struct kn_frame *frame, struct kn_err 
     }
 }
 
-/* The mapped reader met a record it leaves to libpcap: libpcap opens the
+/* The buffered reader met a record it leaves to libpcap: libpcap opens the
  * file (its own stream on a duplicate descriptor), and reads on from that
  * record. 0 or -1. */
 static int hand_over(struct kn_source *s, struct kn_err *err)
 {
-    uint64_t off = kn_pcapmap_offset(s->map);
-    int fd = dup(s->map_fd);
+    uint64_t off = kn_pcapbuf_offset(s->buf);
+    int fd = dup(s->buf_fd);
     FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!fp || fseek(fp, 0, SEEK_SET) != 0) {
         kn_err_errno(err, "cannot reopen the capture");
@@ -388,10 +388,10 @@ static int hand_over(struct kn_source *s, struct kn_err *err)
     return 0;
 }
 
-static int next_map(struct kn_source *s, struct kn_frame *frame, struct kn_err *err)
+static int next_buf(struct kn_source *s, struct kn_frame *frame, struct kn_err *err)
 {
-    int rc = kn_pcapmap_next(s->map, frame, err);
-    if (rc != KN_PCAPMAP_HANDOVER)
+    int rc = kn_pcapbuf_next(s->buf, frame, err);
+    if (rc != KN_PCAPBUF_HANDOVER)
         return rc;
     if (hand_over(s, err))
         return -1;
@@ -402,7 +402,7 @@ int kn_source_next(struct kn_source *src, struct kn_frame *frame, struct kn_err 
 {
     if (src->done || src->stop)
         return 0;
-    int rc = src->reader == READ_MAP      ? next_map(src, frame, err)
+    int rc = src->reader == READ_BUF      ? next_buf(src, frame, err)
              : src->reader == READ_PCAPNG ? kn_pcapng_next(src->ng, frame, err)
                                           : next_pcap(src, frame, err);
     if (rc == 1) {
@@ -414,17 +414,17 @@ int kn_source_next(struct kn_source *src, struct kn_frame *frame, struct kn_err 
     return reader_finished(src, rc, err);
 }
 
-bool kn_source_is_mapped(const struct kn_source *src)
+bool kn_source_is_buffered(const struct kn_source *src)
 {
-    return src->reader == READ_MAP;
+    return src->reader == READ_BUF;
 }
 
-int kn_source_dup_mapped(const struct kn_source *src, uint64_t *size)
+int kn_source_dup_buffered(const struct kn_source *src, uint64_t *size)
 {
-    if (src->reader != READ_MAP)
+    if (src->reader != READ_BUF)
         return -1;
     *size = src->bytes_total;
-    return fcntl(src->map_fd, F_DUPFD_CLOEXEC, 0);
+    return fcntl(src->buf_fd, F_DUPFD_CLOEXEC, 0);
 }
 
 void kn_source_stop(struct kn_source *src)
@@ -449,8 +449,8 @@ void kn_source_get_stats(struct kn_source *src, struct kn_source_stats *st)
         st->bytes_read = kn_feeder_bytes_in(src->feeder);
     } else if (src->reader == READ_PCAPNG && src->ng) {
         st->bytes_read = kn_pcapng_offset(src->ng);
-    } else if (src->reader == READ_MAP) {
-        st->bytes_read = kn_pcapmap_offset(src->map);
+    } else if (src->reader == READ_BUF) {
+        st->bytes_read = kn_pcapbuf_offset(src->buf);
     } else if (src->direct) {
         long off = ftell(src->direct);
         st->bytes_read = off > 0 ? (uint64_t)off : 0;
@@ -466,9 +466,9 @@ void kn_source_close(struct kn_source *src)
     if (src->pcap)
         pcap_close(src->pcap);
     kn_pcapng_close(src->ng);
-    kn_pcapmap_close(src->map);
-    if (src->map_fd >= 0)
-        close(src->map_fd);
+    kn_pcapbuf_close(src->buf);
+    if (src->buf_fd >= 0)
+        close(src->buf_fd);
     kn_feeder_close(src->feeder);
     free(src->name);
     free(src);

@@ -37,9 +37,9 @@ struct kn_source_stats {
  * On success *out is owned by the caller: free it with kn_source_close(). */
 int kn_source_open_file(struct kn_source **out, const char *path, struct kn_err *err);
 
-/* The same without the mapped pcap reader: libpcap reads plain pcap files
+/* The same without the buffered pcap reader: libpcap reads plain pcap files
  * from the first record. For tests that compare the two readers. */
-int kn_source_open_file_unmapped(struct kn_source **out, const char *path, struct kn_err *err);
+int kn_source_open_file_libpcap(struct kn_source **out, const char *path, struct kn_err *err);
 
 /* Opens a live interface (promiscuous, full snaplen) with an optional BPF
  * filter expression (NULL or "" for none). Needs CAP_NET_RAW. */
@@ -75,16 +75,16 @@ int32_t kn_source_linktype(const struct kn_source *src);
  * "gzip" or "zstd" (live sources: "none"). */
 const char *kn_source_compression(const struct kn_source *src);
 
-/* Is src reading frames from its mapping (pcapmap.c)? True from open
- * until the mapped reader hands the file over to libpcap, if ever; a frame
- * returned while this is true came from the mapping. */
-bool kn_source_is_mapped(const struct kn_source *src);
+/* Is src reading frames with the buffered reader (pcapbuf.c)? True from
+ * open until that reader hands the file over to libpcap, if ever; a frame
+ * returned while this is true came from that reader. */
+bool kn_source_is_buffered(const struct kn_source *src);
 
-/* For a mapped source: a duplicate of its file descriptor (owned by the
- * caller, who closes it) and the file size the mapping reads up to, so
- * another thread can walk the same frames with a kn_pcapmap of its own.
+/* For a buffered source: a duplicate of its file descriptor (owned by the
+ * caller, who closes it) and the file size the reader reads up to, so
+ * another thread can walk the same frames with a kn_pcapbuf of its own.
  * -1 for other sources. */
-int kn_source_dup_mapped(const struct kn_source *src, uint64_t *size);
+int kn_source_dup_buffered(const struct kn_source *src, uint64_t *size);
 
 /* Closes and frees; NULL is fine. */
 void kn_source_close(struct kn_source *src);

@@ -216,7 +216,12 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
         *out = st;
         return 0;
     }
-    if (kn_sql_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    /* 64 KiB pages (the page size only takes on a new, empty file): a
+     * commit writes its pages to the WAL one write() each, and a day's
+     * commit is megabytes: 0.125 -> ~0.02 s of WAL writing on the bench
+     * day, and fewer B-tree levels. Lookups read bigger pages, but they
+     * are cached (analyze_cmd.c sets a 32 MiB cache). */
+    if (kn_sql_exec(st->db, "PRAGMA page_size = 65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                             "PRAGMA foreign_keys = ON;", err) ||
         kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
         goto fail;

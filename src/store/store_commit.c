@@ -116,9 +116,15 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
             rows[n++] = (struct port_row){port_row_order(d->ports.slots[j].key), &d->ports.slots[j]};
     qsort(rows, n, sizeof *rows, cmp_port_rows);
     int rc = -1;
+    /* The slots are visited in key order, i.e. at random in the map (8
+     * MiB at 129k ports): fetch a few rows ahead, or every row waits for
+     * memory (2% of an analysis, measured). */
+    enum { AHEAD = 8 };
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *q = s[S_PORT];
         const struct kn_port_counts *v = rows[i].slot;
+        if (i + AHEAD < n)
+            __builtin_prefetch(rows[i + AHEAD].slot);
         uint32_t key = v->key;
         sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(q, 2, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6);
@@ -133,6 +139,8 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
     for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
         for (size_t i = 0; i < n; i++) {
             const struct kn_port_counts *v = rows[i].slot;
+            if (i + AHEAD < n)
+                __builtin_prefetch(rows[i + AHEAD].slot);
             if (!v->tags[t])
                 continue;
             sqlite3_stmt *q = s[S_TAGPORT];

@@ -1,7 +1,7 @@
 /* Differential fuzz target: the input bytes as a plain capture file, read
- * once through the mapped pcap reader and once by libpcap alone
- * (kn_source_open_file_unmapped). Any difference in frames, their bytes,
- * or how reading ended is a bug in the mapped reader: abort(). */
+ * once through the buffered pcap reader and once by libpcap alone
+ * (kn_source_open_file_libpcap). Any difference in frames, their bytes,
+ * or how reading ended is a bug in the buffered reader: abort(). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +19,12 @@ struct outcome {
     char err[sizeof(struct kn_err){0}.msg];
 };
 
-static struct outcome read_with(const char *path, int mapped)
+static struct outcome read_with(const char *path, int buffered)
 {
     struct outcome o = {0};
     struct kn_source *s;
     struct kn_err e = {""};
-    o.opened = (mapped ? kn_source_open_file(&s, path, &e) : kn_source_open_file_unmapped(&s, path, &e)) == 0;
+    o.opened = (buffered ? kn_source_open_file(&s, path, &e) : kn_source_open_file_libpcap(&s, path, &e)) == 0;
     if (!o.opened) {
         snprintf(o.err, sizeof o.err, "%s", e.msg);
         return o;
@@ -47,14 +47,14 @@ static struct outcome read_with(const char *path, int mapped)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
-    int fd = fuzz_memfile("fuzz_pcapmap", data, size, path);
+    int fd = fuzz_memfile("fuzz_pcapbuf", data, size, path);
     if (fd < 0)
         return 0;
     struct outcome a = read_with(path, 1), b = read_with(path, 0);
     close(fd);
     if (a.opened != b.opened || a.rc != b.rc || a.frames != b.frames || a.sum != b.sum ||
         strcmp(a.err, b.err) != 0) {
-        fprintf(stderr, "mapped reader differs from libpcap: opened %d/%d rc %d/%d frames %llu/%llu err '%s'/'%s'\n",
+        fprintf(stderr, "buffered reader differs from libpcap: opened %d/%d rc %d/%d frames %llu/%llu err '%s'/'%s'\n",
                 a.opened, b.opened, a.rc, b.rc, (unsigned long long)a.frames,
                 (unsigned long long)b.frames, a.err, b.err);
         abort();

@@ -1,8 +1,8 @@
-/* capture/pcapmap: the mapped pcap reader must deliver exactly the frames
- * libpcap delivers (the oracle: kn_source_open_file_unmapped), and end the
+/* capture/pcapbuf: the buffered pcap reader must deliver exactly the frames
+ * libpcap delivers (the oracle: kn_source_open_file_libpcap), and end the
  * same way (the same error text after the same frames). Checked on
- * hand-built files with every kind of record the mapped reader hands over
- * to libpcap mid-file, on files larger than the mapping window, and on
+ * hand-built files with every kind of record the buffered reader hands over
+ * to libpcap mid-file, on files larger than the reading window, and on
  * every pcap file of the shared data (skipped where it is absent). */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/pcapmap.h"
+#include "capture/pcapbuf.h"
 #include "capture/source.h"
 #include "harness.h"
 
-static char tmpdir[] = "/tmp/kn-map-XXXXXX";
+static char tmpdir[] = "/tmp/kn-buf-XXXXXX";
 
 /* What a reader made of a file: frame count, a SHA-256 over every frame's
  * fields and bytes, how it ended. */
@@ -28,12 +28,12 @@ struct summary {
     char err[512];
 };
 
-static struct summary summarise(const char *path, bool mapped)
+static struct summary summarise(const char *path, bool buffered)
 {
     struct summary r = {0};
     struct kn_source *s;
     struct kn_err e = {""};
-    r.opened = (mapped ? kn_source_open_file(&s, path, &e) : kn_source_open_file_unmapped(&s, path, &e)) == 0;
+    r.opened = (buffered ? kn_source_open_file(&s, path, &e) : kn_source_open_file_libpcap(&s, path, &e)) == 0;
     if (!r.opened) {
         snprintf(r.err, sizeof r.err, "%s", e.msg);
         return r;
@@ -116,7 +116,7 @@ static const char *save(const char *name)
     return p;
 }
 
-/* Both byte orders and precisions, good records only: all mapped, equal. */
+/* Both byte orders and precisions, good records only: all buffered, equal. */
 static void test_plain_files_equal(void)
 {
     for (int k = 0; k < 4; k++) {
@@ -168,16 +168,61 @@ static void test_handover_cases(void)
     CHECK(m.rc < 0);
 }
 
-/* Records crossing the mapping window's edges, frames of every size. */
+/* Records crossing the reading window's edges, frames of every size. */
 static void test_larger_than_window(void)
 {
     header(false, true, 65535);
     uint32_t r = 0;
-    while (Bn < 2 * (size_t)KN_PCAPMAP_WINDOW + 12345)
+    while (Bn < 2 * (size_t)KN_PCAPBUF_WINDOW + 12345)
         record(false, 1600000000 + r / 1000, r % 1000000000, 1 + r % 1600, 1 + r % 1600, 1 + r % 1600), r++;
     struct summary m;
     CHECK(same(save("big.pcap"), &m));
     CHECK_EQ(m.frames, r);
+}
+
+/* Records as large as libpcap allows (262,144 bytes: the buffer must grow
+ * past its usual window), between small ones, in both precisions. */
+static void test_records_above_window(void)
+{
+    for (int ns = 0; ns < 2; ns++) {
+        header(false, ns, 262144);
+        uint32_t sizes[] = {60, 262144, 1, 200000, 262144, 262144, 70, KN_PCAPBUF_WINDOW - 16, 9};
+        uint32_t n = sizeof sizes / sizeof sizes[0];
+        for (uint32_t i = 0; i < n; i++)
+            record(false, 1600000000 + i, i, sizes[i], sizes[i] + 4, sizes[i]);
+        struct summary m;
+        CHECK(same(save(ns ? "huge-ns.pcap" : "huge-us.pcap"), &m));
+        CHECK_EQ(m.frames, n);
+        CHECK_EQ(m.rc, 0);
+    }
+}
+
+/* A file cut short while it is being read (the reader knows its size from
+ * the open): an error naming the byte where it ended, after exactly the
+ * frames before the cut, never a crash (a mapping would have died of
+ * SIGBUS here). */
+static void test_file_shrinks_while_read(void)
+{
+    header(false, false, 65535);
+    uint32_t r = 0;
+    while (Bn < 3 * (size_t)KN_PCAPBUF_WINDOW)
+        record(false, 1600000000 + r, 0, 1000, 1000, 1000), r++;
+    const char *path = save("shrinks.pcap");
+    struct kn_source *s;
+    struct kn_err e = {""};
+    CHECK_EQ(kn_source_open_file(&s, path, &e), 0);
+    CHECK(kn_source_is_buffered(s));
+    CHECK_EQ(truncate(path, 24 + 16 * 1016), 0); /* 16 records stay */
+    struct kn_frame f;
+    int rc;
+    uint64_t frames = 0;
+    while ((rc = kn_source_next(s, &f, &e)) == 1)
+        frames++;
+    CHECK(rc < 0);
+    CHECK_EQ(frames, 16);
+    CHECK(strstr(e.msg, "truncated while being read") != NULL);
+    printf("# %s\n", e.msg);
+    kn_source_close(s);
 }
 
 static int shared_files, shared_differ;
@@ -191,7 +236,7 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
     shared_files++;
     if (!same(path, NULL)) {
         shared_differ++;
-        printf("# mapped reader differs from libpcap: %s\n", path);
+        printf("# buffered reader differs from libpcap: %s\n", path);
     }
     return 0;
 }
@@ -214,6 +259,8 @@ int main(void)
     RUN(test_plain_files_equal);
     RUN(test_handover_cases);
     RUN(test_larger_than_window);
+    RUN(test_records_above_window);
+    RUN(test_file_shrinks_while_read);
     const char *data = getenv("KENCHI_DATA");
     snprintf(shared_dir, sizeof shared_dir, "%s/pcap", data ? data : "../shared/data");
     if (access(shared_dir, R_OK) == 0)

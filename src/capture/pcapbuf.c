@@ -1,10 +1,10 @@
-/* Zero-copy pcap reading through a sliding mapping; see pcapmap.h. */
-#include "capture/pcapmap.h"
+/* Plain pcap reading through one reused buffer; see pcapbuf.h. */
+#include "capture/pcapbuf.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define MAGIC_US 0xa1b2c3d4u
@@ -14,14 +14,14 @@
  * above it (or above the file's own, smaller one) is libpcap's to judge. */
 #define MAX_CAPLEN 262144u
 
-struct kn_pcapmap {
+struct kn_pcapbuf {
     int fd;               /* borrowed */
     uint64_t size;        /* of the file */
     uint64_t off;         /* file offset of the next record */
-    const uint8_t *win;   /* current window (NULL before the first) */
-    uint64_t win_off;     /* file offset of win[0], a multiple of the page size */
+    uint8_t *win;         /* the buffer: file bytes [win_off, win_off + win_len) */
+    uint64_t win_off;
     uint64_t win_len;
-    uint64_t page;
+    uint64_t win_cap;     /* allocated bytes of win */
     bool swap;            /* the file's byte order is not ours */
     uint32_t frac_scale;  /* ns per unit of the second time field: 1000 or 1 */
     uint32_t frac_limit;  /* units per second: 10^6 or 10^9 */
@@ -36,7 +36,7 @@ static uint32_t rd32(const uint8_t *p, bool swap)
     return swap ? __builtin_bswap32(v) : v;
 }
 
-int kn_pcapmap_open(struct kn_pcapmap **out, int fd, uint64_t size, const uint8_t head[24],
+int kn_pcapbuf_open(struct kn_pcapbuf **out, int fd, uint64_t size, const uint8_t head[24],
                     struct kn_err *err)
 {
     *out = NULL;
@@ -60,15 +60,15 @@ int kn_pcapmap_open(struct kn_pcapmap **out, int fd, uint64_t size, const uint8_
     uint32_t lt = rd32(head + 20, swap);
     if (major != 2 || minor != 4 || (lt & 0x03FF0000u))
         return 0; /* older versions swap fields; corrupt headers get libpcap's message */
-    /* Freed by kn_pcapmap_close(). */
-    struct kn_pcapmap *m = calloc(1, sizeof *m);
+    /* Freed by kn_pcapbuf_close(). */
+    struct kn_pcapbuf *m = calloc(1, sizeof *m);
     if (!m) {
         kn_err_set(err, "out of memory");
         return -1;
     }
     uint32_t snaplen = rd32(head + 16, swap);
-    *m = (struct kn_pcapmap){
-        .fd = fd, .size = size, .off = 24, .page = (uint64_t)sysconf(_SC_PAGESIZE), .swap = swap,
+    *m = (struct kn_pcapbuf){
+        .fd = fd, .size = size, .off = 24, .swap = swap,
         .frac_scale = magic == MAGIC_US ? 1000u : 1u,
         .frac_limit = magic == MAGIC_US ? 1000000u : 1000000000u,
         .max_caplen = snaplen && snaplen < MAX_CAPLEN ? snaplen : MAX_CAPLEN,
@@ -77,67 +77,83 @@ int kn_pcapmap_open(struct kn_pcapmap **out, int fd, uint64_t size, const uint8_
     return 1;
 }
 
-/* Makes [off, off + len) of the file addressable; len <= MAX window. */
-static int cover(struct kn_pcapmap *m, uint64_t off, uint64_t len, struct kn_err *err)
+/* Makes [off, off + len) of the file addressable in the buffer, reading
+ * from off on when it is not there yet; the caller has checked that the
+ * range lies within the file. 0 or -1. */
+static int cover(struct kn_pcapbuf *m, uint64_t off, uint64_t len, struct kn_err *err)
 {
     if (m->win && off >= m->win_off && off + len <= m->win_off + m->win_len)
         return 0;
-    if (m->win)
-        munmap((void *)m->win, m->win_len);
-    m->win = NULL;
-    uint64_t start = off - off % m->page;
-    uint64_t want = KN_PCAPMAP_WINDOW;
-    if (off + len - start > want)
-        want = off + len - start;
-    if (start + want > m->size)
-        want = m->size - start;
-    void *p = mmap(NULL, want, PROT_READ, MAP_PRIVATE, m->fd, (off_t)start);
-    if (p == MAP_FAILED) {
-        kn_err_errno(err, "cannot map the capture");
+    uint64_t want = len > KN_PCAPBUF_WINDOW ? len : KN_PCAPBUF_WINDOW;
+    if (want > m->size - off)
+        want = m->size - off;
+    if (want > m->win_cap) { /* a record above the window: at most MAX_CAPLEN */
+        uint8_t *nb = realloc(m->win, want);
+        if (!nb) {
+            kn_err_set(err, "out of memory reading a %llu-byte record", (unsigned long long)len);
+            return -1;
+        }
+        m->win = nb;
+        m->win_cap = want;
+    }
+    m->win_len = 0;
+    uint64_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(m->fd, m->win + got, want - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            kn_err_set(err, "cannot read the capture at byte %llu: %s",
+                       (unsigned long long)(off + got), strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            break; /* shorter than at the open: the frames read so far still count */
+        got += (uint64_t)n;
+    }
+    m->win_off = off;
+    m->win_len = got;
+    if (got < len) {
+        kn_err_set(err, "the capture ended at byte %llu, before the %llu bytes it had when "
+                        "opened (was it truncated while being read?)",
+                   (unsigned long long)(off + got), (unsigned long long)m->size);
         return -1;
     }
-    /* Read ahead: the whole window is wanted, in order. Advice only. */
-    madvise(p, want, MADV_SEQUENTIAL);
-    madvise(p, want, MADV_WILLNEED);
-    m->win = p;
-    m->win_off = start;
-    m->win_len = want;
     return 0;
 }
 
-int kn_pcapmap_next(struct kn_pcapmap *m, struct kn_frame *frame, struct kn_err *err)
+int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err *err)
 {
     uint64_t left = m->size - m->off;
     if (left == 0)
-        return KN_PCAPMAP_END;
+        return KN_PCAPBUF_END;
     if (left < RECORD_HEADER)
-        return KN_PCAPMAP_HANDOVER; /* a cut record header: libpcap's error message */
+        return KN_PCAPBUF_HANDOVER; /* a cut record header: libpcap's error message */
     if (cover(m, m->off, RECORD_HEADER, err))
-        return KN_PCAPMAP_ERROR;
+        return KN_PCAPBUF_ERROR;
     const uint8_t *h = m->win + (m->off - m->win_off);
     uint32_t sec = rd32(h, m->swap), frac = rd32(h + 4, m->swap);
     uint32_t caplen = rd32(h + 8, m->swap), wirelen = rd32(h + 12, m->swap);
     if (caplen > m->max_caplen || caplen > wirelen || caplen > left - RECORD_HEADER ||
         sec > INT32_MAX || frac >= m->frac_limit)
-        return KN_PCAPMAP_HANDOVER;
+        return KN_PCAPBUF_HANDOVER;
     if (cover(m, m->off + RECORD_HEADER, caplen, err))
-        return KN_PCAPMAP_ERROR;
+        return KN_PCAPBUF_ERROR;
     *frame = (struct kn_frame){
         .ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * m->frac_scale,
         .caplen = caplen, .wirelen = wirelen, .linktype = m->linktype,
         .data = m->win + (m->off + RECORD_HEADER - m->win_off)};
     m->off += RECORD_HEADER + caplen;
-    return KN_PCAPMAP_FRAME;
+    return KN_PCAPBUF_FRAME;
 }
 
-uint64_t kn_pcapmap_offset(const struct kn_pcapmap *m) { return m->off; }
-int32_t kn_pcapmap_linktype(const struct kn_pcapmap *m) { return m->linktype; }
+uint64_t kn_pcapbuf_offset(const struct kn_pcapbuf *m) { return m->off; }
+int32_t kn_pcapbuf_linktype(const struct kn_pcapbuf *m) { return m->linktype; }
 
-void kn_pcapmap_close(struct kn_pcapmap *m)
+void kn_pcapbuf_close(struct kn_pcapbuf *m)
 {
     if (!m)
         return;
-    if (m->win)
-        munmap((void *)m->win, m->win_len);
+    free(m->win);
     free(m);
 }
