@@ -245,6 +245,7 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
     char h[65];
     hex(hash, h);
     sqlite3_stmt *s[N_STMTS] = {0};
+    struct kn_src_order *order = NULL; /* freed at out */
     int rc = -1;
     /* IMMEDIATE: the duplicate check and the writes are one atomic step, so
      * two concurrent runs on the same file cannot both count it. */
@@ -265,7 +266,9 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
     for (int i = 0; i < N_STMTS; i++)
         if (kn_sql_prepare(st->db, &s[i], stmt_sql[i], err))
             goto rollback;
-    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, st->wide_ports, err) ||
+    if (!(order = kn_store_order_sources(agg, err)))
+        goto rollback;
+    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, order, st->wide_ports, err) ||
         put_file(st->db, s, h, name, ing, err))
         goto rollback;
     if (kn_sql_exec(st->db, "COMMIT", err))
@@ -276,6 +279,7 @@ rollback:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     kn_err_prefix(err, "storing %s", name);
 out:
+    kn_store_order_free(order);
     for (int i = 0; i < N_STMTS; i++)
         sqlite3_finalize(s[i]);
     return rc;

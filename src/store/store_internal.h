@@ -16,10 +16,19 @@ struct kn_store {
 int kn_sql_exec(sqlite3 *db, const char *sql, struct kn_err *err);
 int kn_sql_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, struct kn_err *err);
 
-/* Writes agg's source-day records into source_day, merged with the rows
- * stored for their days (store_sources.c); inside the caller's
- * transaction. The records are merged in place. 0 or -1. */
 struct kn_agg;
-int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, uint32_t wide, struct kn_err *err);
+struct kn_src_order;
+/* Starts ordering agg's records for kn_store_put_sources() on a thread of
+ * its own (in place when no thread can be had), so the commit can write
+ * the day rows meanwhile; from here on the records must not change and
+ * the source index is gone. NULL out of memory; else free it with
+ * kn_store_order_free() after the put, or instead of it. */
+struct kn_src_order *kn_store_order_sources(struct kn_agg *agg, struct kn_err *err);
+void kn_store_order_free(struct kn_src_order *o);
+/* Writes agg's source-day records into source_day in o's order, merged
+ * with the rows stored for their days (store_sources.c); inside the
+ * caller's transaction. The records are merged in place. 0 or -1. */
+int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, struct kn_src_order *o, uint32_t wide,
+                         struct kn_err *err);
 
 #endif
