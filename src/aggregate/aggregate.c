@@ -468,6 +468,13 @@ oom:
     return -1;
 }
 
+void kn_agg_swap(struct kn_agg *a, struct kn_agg *b)
+{
+    struct kn_agg t = *a; /* no pointer of an aggregate points into itself */
+    *a = *b;
+    *b = t;
+}
+
 void kn_agg_source_counts(const struct kn_agg *agg, int32_t day, unsigned fam,
                           uint64_t *sources, uint64_t *wide)
 {

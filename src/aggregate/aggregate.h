@@ -118,6 +118,9 @@ int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_
 
 /* Merges src into dst (same threshold). 0 or -1. */
 int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err);
+/* Exchanges the contents of a and b (same threshold): what was counted
+ * into a is b's, without copying it. Pointers to a and b stay valid. */
+void kn_agg_swap(struct kn_agg *a, struct kn_agg *b);
 
 /* Days, in no particular order. */
 size_t kn_agg_n_days(const struct kn_agg *agg);

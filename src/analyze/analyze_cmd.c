@@ -1,8 +1,8 @@
 /* `kenchi analyze --db PATH --sensor CIDR... [--tz ZONE] [--wide-ports N] FILE...`:
- * the command layer over the pipeline: options, the stored config, one
- * commit per file, a progress line on a terminal, and the messages.
+ * the command layer over the pipeline: options, the stored config, the
+ * group commits (group.h), a progress line on a terminal, and the messages.
  * With --jobs N, N files are read at once on N threads (one pipeline each),
- * then committed one by one in command-line order, so the database and the
+ * then added to the group in command-line order, so the database and the
  * messages are the same as with one job. */
 #include <getopt.h>
 #include <pthread.h>
@@ -16,16 +16,19 @@
 #include <sqlite3.h>
 
 #include "analyze/analyze.h"
+#include "analyze/group.h"
 #include "analyze/pipeline.h"
 #include "report/numfmt.h"
 
 static const char usage_text[] =
     "usage: kenchi analyze --db PATH --sensor CIDR [--sensor CIDR]... [--tz ZONE]\n"
-    "                      [--wide-ports N] [--keep-partial] [--jobs N] FILE...\n"
+    "                      [--wide-ports N] [--keep-partial] [--jobs N]\n"
+    "                      [--files-per-commit N] FILE...\n"
     "\n"
     "Reads captures (pcap or pcapng, plain, gzip or zstd; \"-\" for standard input),\n"
     "counts every packet to a sensor address into the figures of docs/metrics.md and\n"
-    "stores them in the SQLite database PATH, one transaction per file.\n"
+    "stores them in the SQLite database PATH. Files are stored in groups, one\n"
+    "transaction per group, each file whole or not at all.\n"
     "\n"
     "  --db PATH         database (created when absent)\n"
     "  --sensor CIDR     sensor prefix, IPv4 or IPv6, repeatable; host bits are cleared\n"
@@ -36,16 +39,20 @@ static const char usage_text[] =
     "                    (by default such a file is not stored: its complete version,\n"
     "                    analysed later, would count the same packets again)\n"
     "  --jobs N, -j N    read N files at once on N threads (default 1, at most 8);\n"
-    "                    files are still stored one by one in the order given, so\n"
-    "                    the database ends up the same as with one job (with one\n"
+    "                    files are still stored in the order given, so the\n"
+    "                    database ends up the same as with one job (with one\n"
     "                    job, each file's aggregation runs on a second thread)\n"
+    "  --files-per-commit N\n"
+    "                    store at most N files per transaction (default: a group\n"
+    "                    is stored after 10 s of reading or 2 Mi source records,\n"
+    "                    and at the end; 1 stores each file once it is read)\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
     "were already analysed (same content, whatever its name or compression) is\n"
     "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage,\n"
-    "130/143 stopped by SIGINT/SIGTERM (files stored before stay, the one being\n"
-    "read leaves nothing).\n";
+    "130/143 stopped by SIGINT/SIGTERM (the files read in full are stored, the one\n"
+    "being read leaves nothing).\n";
 
 #define MAX_JOBS 8
 
@@ -143,13 +150,45 @@ static void print_summary(const char *name, const struct kn_run_result *r)
         printf("; stored\n");
 }
 
+/* The run's tally, kept by report_file(). */
+struct run {
+    int files, failed;
+    struct kn_run_result total; /* ingest statistics of the files stored or skipped */
+};
+
+/* kn_group_report_fn: one file's outcome, as the group commit gives it. */
+static void report_file(void *ctx, const char *name, const struct kn_run_result *res,
+                        const char *error)
+{
+    struct run *run = ctx;
+    if (error) {
+        fprintf(stderr, "kenchi analyze: %s: %s\n", name, error);
+        run->failed++;
+        return;
+    }
+    print_summary(name, res);
+    run->files++;
+    run->total.ingest.packets += res->ingest.packets;
+    run->total.ingest.accesses += res->ingest.accesses;
+    run->total.ingest.not_sensor += res->ingest.not_sensor;
+    for (int o = 0; o < KN_OUT__COUNT; o++)
+        run->total.ingest.outcome[o] += res->ingest.outcome[o];
+    if (res->ingest.read_error[0]) {
+        fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
+                        "stored, --keep-partial): %s\n", name,
+                (unsigned long long)res->ingest.packets, res->ingest.read_error);
+        run->failed++;
+    }
+}
+
 int kn_cmd_analyze(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},       {"sensor", required_argument, NULL, 's'},
         {"tz", required_argument, NULL, 'z'},       {"wide-ports", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},           {"keep-partial", no_argument, NULL, 'k'},
-        {"jobs", required_argument, NULL, 'j'},     {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, 'j'},     {"files-per-commit", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
     bool keep_partial = false;
@@ -161,6 +200,9 @@ int kn_cmd_analyze(int argc, char **argv)
     struct kn_store *st = NULL;
     struct kn_pipeline pls[MAX_JOBS];
     int n_pl = 0, jobs = 1;
+    size_t files_per_commit = 0; /* 0: by the group's size and age (group.h) */
+    struct kn_group group;       /* freed at out */
+    memset(&group, 0, sizeof group);
     if (!req || !cfg) {
         fprintf(stderr, "kenchi analyze: out of memory\n");
         goto out;
@@ -215,6 +257,17 @@ int kn_cmd_analyze(int argc, char **argv)
             jobs = (int)n;
             break;
         }
+        case 'f': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 1000000 || optarg[0] == '-') {
+                fprintf(stderr, "kenchi analyze: --files-per-commit wants a number from 1 to "
+                                "1000000\n");
+                goto out;
+            }
+            files_per_commit = n;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             status = 0;
@@ -259,16 +312,19 @@ int kn_cmd_analyze(int argc, char **argv)
         fprintf(stderr, "kenchi analyze: %s\n", err.msg);
         goto out;
     }
+    if (kn_group_init(&group, st, cfg->wide_ports, files_per_commit, &err)) {
+        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+        goto out;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     bool tty = isatty(STDERR_FILENO);
-    int failed = 0, files = 0;
     bool stop = false;
-    struct kn_run_result total; /* ingest statistics of the run: all files read */
-    memset(&total, 0, sizeof total);
+    struct run run; /* files reported so far, and their ingest statistics */
+    memset(&run, 0, sizeof run);
     for (int i = optind; i < argc && !stop && !pls[0].interrupted; i += jobs) {
         struct job batch[MAX_JOBS];
         int n = argc - i < jobs ? argc - i : jobs;
@@ -309,45 +365,38 @@ int kn_cmd_analyze(int argc, char **argv)
             struct job *j = &batch[k];
             const char *name = j->name;
             struct kn_run_result *res = &j->res;
-            if (!j->src) {
+            if (!j->src || j->rc) {
                 fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
-                failed++;
+                run.failed++;
                 continue;
             }
-            if (j->rc || kn_pipeline_commit(j->pl, name, res, &j->err)) {
-                fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
-                failed++;
-                continue;
-            }
-            if (res->status == KN_RUN_INTERRUPTED) {
+            if (j->pl->interrupted) {
                 fprintf(stderr, "kenchi analyze: interrupted while reading %s: nothing of it was "
                                 "stored\n", name);
-                failed++;
+                run.failed++;
                 stop = true;
                 break;
             }
-            if (res->status == KN_RUN_PARTIAL) {
+            if (res->ingest.read_error[0] && !keep_partial) {
                 fprintf(stderr, "kenchi analyze: %s: read error after %llu packets: %s; nothing "
                                 "of it was stored (--keep-partial stores what was read)\n",
                         name, (unsigned long long)res->ingest.packets, res->ingest.read_error);
-                failed++;
+                run.failed++;
                 continue;
             }
-            print_summary(name, res);
-            files++;
-            total.ingest.packets += res->ingest.packets;
-            total.ingest.accesses += res->ingest.accesses;
-            total.ingest.not_sensor += res->ingest.not_sensor;
-            for (int o = 0; o < KN_OUT__COUNT; o++)
-                total.ingest.outcome[o] += res->ingest.outcome[o];
-            if (res->ingest.read_error[0]) {
-                fprintf(stderr, "kenchi analyze: %s: read error after %llu packets (those are "
-                                "stored, --keep-partial): %s\n", name,
-                        (unsigned long long)res->ingest.packets, res->ingest.read_error);
-                failed++;
+            if (kn_group_add(&group, j->pl->agg, name, res, &j->err)) {
+                fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
+                run.failed++;
+                continue;
             }
+            if (kn_group_due(&group))
+                kn_group_flush(&group, report_file, &run);
         }
     }
+    /* What was read in full is stored, also when a signal stopped the run. */
+    kn_group_flush(&group, report_file, &run);
+    int files = run.files, failed = run.failed;
+    struct kn_run_result total = run.total;
     if (files > 1) {
         total.status = KN_RUN_COMMITTED;
         printf("run total (%d files, stored or skipped): ", files);
@@ -356,6 +405,7 @@ int kn_cmd_analyze(int argc, char **argv)
     /* Stopped by a signal: the shell's convention, 128 + its number. */
     status = caught_signal ? 128 + caught_signal : failed ? 1 : 0;
 out:
+    kn_group_free(&group);
     for (int k = 0; k < n_pl; k++) {
         sig_pipeline[k] = NULL;
         kn_pipeline_free(&pls[k]);

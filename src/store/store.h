@@ -80,7 +80,28 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
                          const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
                          char *skipped_as, size_t skipped_as_size, struct kn_err *err);
 
-/* Is a file with this content hash stored? 1 yes, 0 no, -1 error. */
+/* One file of a group commit. */
+struct kn_commit_file {
+    const uint8_t *hash;          /* 32 bytes */
+    const char *name;
+    const struct kn_ingest *ing;
+};
+
+/* Commits the aggregate of several files (each already known not to be
+ * stored, and no two alike) and their rows in `files`, in one transaction:
+ * all of them or none. If one of them was stored meanwhile (by a
+ * concurrent run), nothing is written and KN_STORE_RACED is returned with
+ * *raced its index (the aggregate is then consumed: read the files again).
+ * 0, -1 or KN_STORE_RACED. */
+#define KN_STORE_RACED 1
+int kn_store_commit_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                          struct kn_agg *agg, size_t *raced, struct kn_err *err);
+
+/* Is a file with this content hash stored? 1 yes (its name in name, when
+ * name_size > 0), 0 no, -1 error. */
+int kn_store_find_file(struct kn_store *st, const uint8_t hash[32], char *name, size_t name_size,
+                       struct kn_err *err);
+/* The same without the name. */
 int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err);
 
 /* The open handle, for read-only queries by report (sqlite3 *). */

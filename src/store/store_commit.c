@@ -60,21 +60,29 @@ static int step_done(sqlite3 *db, sqlite3_stmt *s, struct kn_err *err)
     return 0;
 }
 
-int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err)
+int kn_store_find_file(struct kn_store *st, const uint8_t hash[32], char *name, size_t name_size,
+                       struct kn_err *err)
 {
     char h[65];
     hex(hash, h);
     sqlite3_stmt *s;
-    if (kn_sql_prepare(st->db, &s, "SELECT 1 FROM files WHERE hash = ?", err))
+    if (kn_sql_prepare(st->db, &s, "SELECT name FROM files WHERE hash = ?", err))
         return -1;
     sqlite3_bind_text(s, 1, h, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && name_size)
+        snprintf(name, name_size, "%s", (const char *)sqlite3_column_text(s, 0));
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         kn_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
         return -1;
     }
     return rc == SQLITE_ROW;
+}
+
+int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err)
+{
+    return kn_store_find_file(st, hash, NULL, 0, err);
 }
 
 /* day_port's key order within a day: family, protocol, port (-1, the
@@ -237,50 +245,78 @@ static int put_file(sqlite3 *db, sqlite3_stmt **s, const char *h, const char *na
     return 0;
 }
 
-int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char *name,
-                         const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
-                         char *skipped_as, size_t skipped_as_size, struct kn_err *err)
+/* Writes the aggregate and the files' rows inside an open transaction
+ * after checking that none of the files is stored: a stored one ends it
+ * with 1 and *dup its index (its earlier name in dup_name). 0, 1 or -1. */
+static int write_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                       struct kn_agg *agg, size_t *dup, char *dup_name, size_t dup_name_size,
+                       struct kn_err *err)
 {
-    *skipped = false;
-    char h[65];
-    hex(hash, h);
-    sqlite3_stmt *s[N_STMTS] = {0};
-    struct kn_src_order *order = NULL; /* freed at out */
-    int rc = -1;
-    /* IMMEDIATE: the duplicate check and the writes are one atomic step, so
-     * two concurrent runs on the same file cannot both count it. */
-    if (kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
-        return -1;
-    sqlite3_stmt *dup;
-    if (kn_sql_prepare(st->db, &dup, "SELECT name FROM files WHERE hash = ?", err))
-        goto rollback;
-    sqlite3_bind_text(dup, 1, h, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(dup) == SQLITE_ROW) {
-        *skipped = true;
-        snprintf(skipped_as, skipped_as_size, "%s", (const char *)sqlite3_column_text(dup, 0));
-        sqlite3_finalize(dup);
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int found = kn_store_find_file(st, files[i].hash, dup_name, dup_name_size, err);
+        if (found) {
+            *dup = i;
+            return found;
+        }
     }
-    sqlite3_finalize(dup);
+    sqlite3_stmt *s[N_STMTS] = {0};
+    struct kn_src_order *order = NULL;
+    int rc = -1;
     for (int i = 0; i < N_STMTS; i++)
         if (kn_sql_prepare(st->db, &s[i], stmt_sql[i], err))
-            goto rollback;
+            goto out;
     if (!(order = kn_store_order_sources(agg, err)))
-        goto rollback;
-    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, order, st->wide_ports, err) ||
-        put_file(st->db, s, h, name, ing, err))
-        goto rollback;
-    if (kn_sql_exec(st->db, "COMMIT", err))
-        goto rollback;
+        goto out;
+    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, order, st->wide_ports, err))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        char h[65];
+        hex(files[i].hash, h);
+        if (put_file(st->db, s, h, files[i].name, files[i].ing, err))
+            goto out;
+    }
     rc = 0;
-    goto out;
-rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    kn_err_prefix(err, "storing %s", name);
 out:
     kn_store_order_free(order);
     for (int i = 0; i < N_STMTS; i++)
         sqlite3_finalize(s[i]);
     return rc;
+}
+
+/* BEGIN IMMEDIATE: the duplicate check and the writes are one atomic step,
+ * so two concurrent runs on the same file cannot both count it. */
+static int commit(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                  struct kn_agg *agg, size_t *dup, char *dup_name, size_t dup_name_size,
+                  struct kn_err *err)
+{
+    if (kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
+        return -1;
+    int rc = write_files(st, files, n, agg, dup, dup_name, dup_name_size, err);
+    if (rc == 0 && kn_sql_exec(st->db, "COMMIT", err) == 0)
+        return 0;
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc == 1 ? 1 : -1;
+}
+
+int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char *name,
+                         const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
+                         char *skipped_as, size_t skipped_as_size, struct kn_err *err)
+{
+    struct kn_commit_file f = {hash, name, ing};
+    size_t dup;
+    int rc = commit(st, &f, 1, agg, &dup, skipped_as, skipped_as_size, err);
+    *skipped = rc == 1;
+    if (rc < 0)
+        kn_err_prefix(err, "storing %s", name);
+    return rc < 0 ? -1 : 0;
+}
+
+int kn_store_commit_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                          struct kn_agg *agg, size_t *raced, struct kn_err *err)
+{
+    char earlier[512];
+    int rc = commit(st, files, n, agg, raced, earlier, sizeof earlier, err);
+    if (rc < 0)
+        kn_err_prefix(err, "storing %zu file%s", n, n == 1 ? "" : "s");
+    return rc < 0 ? -1 : rc ? KN_STORE_RACED : 0;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Ctrl-C (SIGINT) or SIGTERM in the middle of `kenchi analyze`: the run
-# exits 128 + the signal, the file it was reading leaves nothing in the
-# database (files committed before stay), and analysing it again afterwards
-# stores it in full.
+# exits 128 + the signal, the files read in full before it are stored, the
+# file it was reading leaves nothing in the database, and analysing that
+# one again afterwards stores it in full.
 source "$(dirname "$0")/../lib.sh"
 S=(--sensor 192.0.2.0/24 --sensor 2001:db8:0:1::/64)
 "$KENCHI" gen --out "$TMP/small.pcap" --truth "$TMP/small.json" --seed 8 --scale 1 >/dev/null 2>&1
@@ -13,10 +13,11 @@ for sig in INT TERM; do
   db="$TMP/$sig.db"
   "$KENCHI" analyze --db "$db" "${S[@]}" "$TMP/small.pcap" "$TMP/big.pcap" >/dev/null 2>"$TMP/err" &
   pid=$!
-  # wait until the small file is committed, then signal while big.pcap is read
-  for _ in $(seq 100); do
-    [[ $(sqlite3 "$db" 'SELECT COUNT(*) FROM files' 2>/dev/null) == 1 ]] && break
-    sleep 0.05
+  # small.pcap is read in full (its group is stored only when the run ends
+  # or is stopped), then signal while big.pcap is being read
+  for _ in $(seq 200); do
+    ls -l /proc/"$pid"/fd 2>/dev/null | grep -q 'big\.pcap' && break
+    sleep 0.01
   done
   kill -"$sig" "$pid"; wait "$pid"; rc=$?
   files=$(sqlite3 "$db" 'SELECT name FROM files' | xargs -n1 basename | tr '\n' ' ')
@@ -26,7 +27,7 @@ for sig in INT TERM; do
   fi
   want=$((128 + $(kill -l "$sig")))
   check "interrupt_${sig}_exit_status" "$rc" "$want"
-  check "interrupt_${sig}_keeps_only_committed" "$files" "small.pcap "
+  check "interrupt_${sig}_stores_only_files_read_in_full" "$files" "small.pcap "
   grep -q 'interrupted while reading .*big.pcap: nothing of it was stored' "$TMP/err" &&
     ok "interrupt_${sig}_message" || not_ok "interrupt_${sig}_message" "$(cat "$TMP/err")"
   "$KENCHI" analyze --db "$db" "${S[@]}" "$TMP/big.pcap" >/dev/null 2>&1

@@ -1,0 +1,166 @@
+/* Group commits; see group.h. */
+#include "analyze/group.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/aggregate.h"
+
+int kn_group_init(struct kn_group *g, struct kn_store *store, uint32_t wide_ports,
+                  size_t max_files, struct kn_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->store = store;
+    g->max_files = max_files;
+    g->agg = kn_agg_new(wide_ports, err);
+    return g->agg ? 0 : -1;
+}
+
+static void clear(struct kn_group *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->files[i].name);
+    g->n = g->counted = 0;
+    g->broken[0] = '\0';
+    kn_agg_reset(g->agg);
+}
+
+void kn_group_free(struct kn_group *g)
+{
+    if (!g->agg)
+        return;
+    clear(g);
+    free(g->files);
+    kn_agg_free(g->agg);
+    memset(g, 0, sizeof *g);
+}
+
+/* Appends a copy of name and res. NULL out of memory. */
+static struct kn_group_file *append(struct kn_group *g, const char *name,
+                                    const struct kn_run_result *res, struct kn_err *err)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 16;
+        struct kn_group_file *nf = realloc(g->files, cap * sizeof *nf);
+        if (!nf)
+            goto oom;
+        g->files = nf;
+        g->cap = cap;
+    }
+    struct kn_group_file *f = &g->files[g->n];
+    if (!(f->name = strdup(name)))
+        goto oom;
+    f->res = *res;
+    g->n++;
+    return f;
+oom:
+    kn_err_set(err, "out of memory");
+    return NULL;
+}
+
+int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
+                 const struct kn_run_result *res, struct kn_err *err)
+{
+    char earlier[sizeof res->skipped_as] = "";
+    int stored = kn_store_find_file(g->store, res->hash, earlier, sizeof earlier, err);
+    if (stored < 0)
+        return -1;
+    for (size_t i = 0; !stored && i < g->n; i++)
+        if (g->files[i].res.status == KN_RUN_COMMITTED &&
+            !memcmp(g->files[i].res.hash, res->hash, sizeof res->hash)) {
+            snprintf(earlier, sizeof earlier, "%s", g->files[i].name);
+            stored = 1;
+        }
+    if (stored) {
+        struct kn_group_file *f = append(g, name, res, err);
+        if (!f)
+            return -1;
+        f->res.status = KN_RUN_SKIPPED;
+        memcpy(f->res.skipped_as, earlier, sizeof earlier);
+        return 0;
+    }
+    struct kn_group_file *f = append(g, name, res, err);
+    if (!f)
+        return -1;
+    f->res.status = KN_RUN_COMMITTED;
+    if (g->counted++ == 0)
+        clock_gettime(CLOCK_MONOTONIC, &g->first);
+    /* The first file's figures are taken over whole (the group's empty
+     * aggregate goes to the pipeline instead); later ones are merged. A
+     * merge that fails half way leaves the group's figures wrong: the
+     * group is then broken, and its commit fails every file in it. */
+    struct kn_err merr;
+    if (g->counted == 1)
+        kn_agg_swap(g->agg, agg);
+    else if (!g->broken[0] && kn_agg_merge(g->agg, agg, &merr))
+        snprintf(g->broken, sizeof g->broken, "%s", merr.msg);
+    return 0;
+}
+
+bool kn_group_due(const struct kn_group *g)
+{
+    if (g->broken[0])
+        return true;
+    if (!g->counted)
+        return false;
+    if (g->max_files && g->counted >= g->max_files)
+        return true;
+    if (kn_agg_n_sources(g->agg) >= KN_GROUP_MAX_SOURCES)
+        return true;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double age = (double)(now.tv_sec - g->first.tv_sec) + (double)(now.tv_nsec - g->first.tv_nsec) / 1e9;
+    return age >= KN_GROUP_MAX_SECONDS;
+}
+
+int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
+{
+    int failed = 0;
+    struct kn_err err = {""};
+    int rc = 0;
+    size_t raced = 0;
+    if (g->broken[0]) {
+        kn_err_set(&err, "%s", g->broken);
+        rc = -1;
+    } else if (g->counted) {
+        /* The counted files' rows; freed below. */
+        struct kn_commit_file *cf = malloc(g->counted * sizeof *cf);
+        if (!cf) {
+            kn_err_set(&err, "out of memory");
+            rc = -1;
+        } else {
+            size_t k = 0;
+            for (size_t i = 0; i < g->n; i++)
+                if (g->files[i].res.status == KN_RUN_COMMITTED)
+                    cf[k++] = (struct kn_commit_file){g->files[i].res.hash, g->files[i].name,
+                                                      &g->files[i].res.ingest};
+            rc = kn_store_commit_files(g->store, cf, k, g->agg, &raced, &err);
+            free(cf);
+        }
+    }
+    char msg[sizeof err.msg + 256];
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        struct kn_group_file *f = &g->files[i];
+        const char *error = NULL;
+        if (f->res.status == KN_RUN_COMMITTED) {
+            if (rc == KN_STORE_RACED) {
+                snprintf(msg, sizeof msg,
+                         k == raced ? "stored by another run meanwhile, so nothing of its group "
+                                      "of %zu files was stored: analyse the others again"
+                                    : "not stored: another file of its group of %zu files was "
+                                      "stored by another run meanwhile; analyse this one again",
+                         g->counted);
+                error = msg;
+            } else if (rc) {
+                error = err.msg;
+            }
+            k++;
+        }
+        failed += error != NULL;
+        report(ctx, f->name, &f->res, error);
+    }
+    clear(g);
+    return failed;
+}
