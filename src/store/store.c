@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/rowfeed.h"
 #include "store/schema.h"
 #include "store/store_internal.h"
 
@@ -225,6 +226,8 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
                             "PRAGMA foreign_keys = ON;", err) ||
         kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
         goto fail;
+    if (kn_rowfeeds_register(st->db, &st->feeds, err))
+        goto rollback;
     if (kn_schema_migrate(st->db, &created, err))
         goto rollback;
     if (created && (rc = write_config(st->db, req, err)) != 0)
@@ -261,6 +264,7 @@ void kn_store_close(struct kn_store *st)
     if (!st)
         return;
     sqlite3_close(st->db);
+    kn_rowfeeds_free(st->feeds);
     free(st);
 }
 

@@ -9,10 +9,11 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "store/rowfeed.h"
 #include "store/store_internal.h"
 
-#define N_STMTS 5
-enum { S_DAY, S_PORT, S_TAGPORT, S_FILE, S_ANOM };
+#define N_STMTS 3
+enum { S_DAY, S_FILE, S_ANOM };
 
 static const char *const stmt_sql[N_STMTS] = {
     [S_DAY] = "INSERT INTO day_family (day, family, accesses, low_port, high_port, mirai,"
@@ -23,12 +24,6 @@ static const char *const stmt_sql[N_STMTS] = {
               " rdp_3389 = rdp_3389 + ?7, backscatter = backscatter + ?8,"
               " tag_mirai = tag_mirai + ?9, tag_zmap = tag_zmap + ?10,"
               " tag_masscan = tag_masscan + ?11, tag_nmap = tag_nmap + ?12",
-    [S_PORT] = "INSERT INTO day_port (day, family, proto, port, accesses, probes, mirai)"
-               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-               " ON CONFLICT (day, family, proto, port) DO UPDATE SET"
-               " accesses = accesses + ?5, probes = probes + ?6, mirai = mirai + ?7",
-    [S_TAGPORT] = "INSERT INTO day_tag_port (day, tag, proto, port, probes) VALUES (?1, ?2, ?3, ?4, ?5)"
-                  " ON CONFLICT (day, tag, proto, port) DO UPDATE SET probes = probes + ?5",
     [S_FILE] = "INSERT INTO files (hash, name, packets, accesses, not_sensor, no_ip, trunc_link,"
                " trunc_ip, bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns,"
                " last_ns, read_error, analysed_at)"
@@ -107,7 +102,84 @@ static int cmp_port_rows(const void *a, const void *b)
 
 /* The day's per-port rows: day_port, and day_tag_port per tag (summed over
  * both families by the upsert). 0 or -1. */
-static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, const char *day,
+/* The feed of a day's port rows (kn_feed_ports), in key order. */
+struct port_feed {
+    const struct port_row *rows;
+    size_t n, i;               /* i: the current row + 1 */
+    const char *day;
+    unsigned tag;              /* kn_feed_tags: the current tag */
+};
+
+/* The slots are visited in key order, i.e. at random in the map (8 MiB at
+ * 129k ports): fetch a few rows ahead, or every row waits for memory (2%
+ * of an analysis, measured). */
+enum { AHEAD = 8 };
+
+static void port_rewind(void *ctx)
+{
+    struct port_feed *f = ctx;
+    f->i = 0;
+    f->tag = 0;
+}
+
+static bool port_next(void *ctx)
+{
+    struct port_feed *f = ctx;
+    if (f->i + AHEAD < f->n)
+        __builtin_prefetch(f->rows[f->i + AHEAD].slot);
+    return ++f->i <= f->n;
+}
+
+static void port_column(void *ctx, int col, sqlite3_context *out)
+{
+    const struct port_feed *f = ctx;
+    const struct kn_port_counts *v = f->rows[f->i - 1].slot;
+    uint32_t key = v->key;
+    switch (col) {
+    case 0: sqlite3_result_text(out, f->day, -1, SQLITE_STATIC); break;
+    case 1: sqlite3_result_int(out, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6); break;
+    case 2: sqlite3_result_int(out, (int)kn_port_key_proto(key)); break;
+    case 3: sqlite3_result_int(out, kn_port_key_has_port(key) ? (int)kn_port_key_port(key) : -1); break;
+    case 4: sqlite3_result_int64(out, (sqlite3_int64)v->accesses); break;
+    case 5: sqlite3_result_int64(out, (sqlite3_int64)v->probes); break;
+    default: sqlite3_result_int64(out, (sqlite3_int64)v->mirai); break;
+    }
+}
+
+/* kn_feed_tags: every (tag, port) with probes, tag by tag. */
+static bool tag_next(void *ctx)
+{
+    struct port_feed *f = ctx;
+    for (;;) {
+        if (f->i == f->n) {
+            if (++f->tag >= KN_TAG__COUNT)
+                return false;
+            f->i = 0;
+        }
+        if (f->i + AHEAD < f->n)
+            __builtin_prefetch(f->rows[f->i + AHEAD].slot);
+        if (f->rows[f->i++].slot->tags[f->tag])
+            return true;
+    }
+}
+
+static void tag_column(void *ctx, int col, sqlite3_context *out)
+{
+    const struct port_feed *f = ctx;
+    const struct kn_port_counts *v = f->rows[f->i - 1].slot;
+    switch (col) {
+    case 0: sqlite3_result_text(out, f->day, -1, SQLITE_STATIC); break;
+    case 1: sqlite3_result_text(out, kn_tag_names[f->tag], -1, SQLITE_STATIC); break;
+    case 2: sqlite3_result_int(out, (int)kn_port_key_proto(v->key)); break;
+    case 3: sqlite3_result_int(out, (int)kn_port_key_port(v->key)); break;
+    default: sqlite3_result_int64(out, (sqlite3_int64)v->tags[f->tag]); break;
+    }
+}
+
+/* The day's per-port rows: day_port, and day_tag_port per tag (summed
+ * over both families by the upsert), each one INSERT ... SELECT from a
+ * feed (rowfeed.h). 0 or -1. */
+static int put_ports(struct kn_store *st, const struct kn_agg_day *d, const char *day,
                      struct kn_err *err)
 {
     if (!d->ports.used)
@@ -123,51 +195,27 @@ static int put_ports(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg_day *d, 
         if (d->ports.slots[j].key != KN_PORTMAP_EMPTY)
             rows[n++] = (struct port_row){port_row_order(d->ports.slots[j].key), &d->ports.slots[j]};
     qsort(rows, n, sizeof *rows, cmp_port_rows);
-    int rc = -1;
-    /* The slots are visited in key order, i.e. at random in the map (8
-     * MiB at 129k ports): fetch a few rows ahead, or every row waits for
-     * memory (2% of an analysis, measured). */
-    enum { AHEAD = 8 };
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *q = s[S_PORT];
-        const struct kn_port_counts *v = rows[i].slot;
-        if (i + AHEAD < n)
-            __builtin_prefetch(rows[i + AHEAD].slot);
-        uint32_t key = v->key;
-        sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(q, 2, kn_port_key_fam(key) == KN_FAM_V4 ? 4 : 6);
-        sqlite3_bind_int(q, 3, (int)kn_port_key_proto(key));
-        sqlite3_bind_int(q, 4, kn_port_key_has_port(key) ? (int)kn_port_key_port(key) : -1);
-        bind_u64(q, 5, v->accesses);
-        bind_u64(q, 6, v->probes);
-        bind_u64(q, 7, v->mirai);
-        if (step_done(db, q, err))
-            goto out;
-    }
-    for (unsigned t = 0; t < KN_TAG__COUNT; t++) {
-        for (size_t i = 0; i < n; i++) {
-            const struct kn_port_counts *v = rows[i].slot;
-            if (i + AHEAD < n)
-                __builtin_prefetch(rows[i + AHEAD].slot);
-            if (!v->tags[t])
-                continue;
-            sqlite3_stmt *q = s[S_TAGPORT];
-            sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(q, 2, kn_tag_names[t], -1, SQLITE_STATIC);
-            sqlite3_bind_int(q, 3, (int)kn_port_key_proto(v->key));
-            sqlite3_bind_int(q, 4, (int)kn_port_key_port(v->key));
-            bind_u64(q, 5, v->tags[t]);
-            if (step_done(db, q, err))
-                goto out;
-        }
-    }
-    rc = 0;
-out:
+    struct port_feed pf = {.rows = rows, .n = n, .day = day};
+    const struct kn_rowfeed ports = {&pf, port_rewind, port_next, port_column};
+    const struct kn_rowfeed tags = {&pf, port_rewind, tag_next, tag_column};
+    /* WHERE true: an upsert's SELECT needs one, or ON reads as a join. */
+    int rc = kn_rowfeed_exec(st->db, st->feeds, KN_FEED_PORTS, &ports,
+                             "INSERT INTO day_port SELECT * FROM kn_feed_ports WHERE true"
+                             " ON CONFLICT (day, family, proto, port) DO UPDATE SET"
+                             " accesses = accesses + excluded.accesses,"
+                             " probes = probes + excluded.probes, mirai = mirai + excluded.mirai",
+                             err);
+    if (!rc)
+        rc = kn_rowfeed_exec(st->db, st->feeds, KN_FEED_TAGS, &tags,
+                             "INSERT INTO day_tag_port SELECT * FROM kn_feed_tags WHERE true"
+                             " ON CONFLICT (day, tag, proto, port) DO UPDATE SET"
+                             " probes = probes + excluded.probes",
+                             err);
     free(rows);
     return rc;
 }
 
-static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, struct kn_err *err)
+static int put_days(struct kn_store *st, sqlite3_stmt **s, const struct kn_agg *agg, struct kn_err *err)
 {
     for (size_t i = 0; i < kn_agg_n_days(agg); i++) {
         const struct kn_agg_day *d = kn_agg_day_at(agg, i);
@@ -185,10 +233,10 @@ static int put_days(sqlite3 *db, sqlite3_stmt **s, const struct kn_agg *agg, str
                             c->tags[KN_TAG_MASSCAN], c->tags[KN_TAG_NMAP]};
             for (int k = 0; k < 10; k++)
                 bind_u64(q, 3 + k, v[k]);
-            if (step_done(db, q, err))
+            if (step_done(st->db, q, err))
                 return -1;
         }
-        if (put_ports(db, s, d, day, err))
+        if (put_ports(st, d, day, err))
             return -1;
     }
     return 0;
@@ -267,7 +315,7 @@ static int write_files(struct kn_store *st, const struct kn_commit_file *files, 
             goto out;
     if (!(order = kn_store_order_sources(agg, err)))
         goto out;
-    if (put_days(st->db, s, agg, err) || kn_store_put_sources(st->db, agg, order, st->wide_ports, err))
+    if (put_days(st, s, agg, err) || kn_store_put_sources(st->db, st->feeds, agg, order, st->wide_ports, err))
         goto out;
     for (size_t i = 0; i < n; i++) {
         char h[65];

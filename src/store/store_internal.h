@@ -7,9 +7,12 @@
 
 #include "util/err.h"
 
+struct kn_rowfeeds;
+
 struct kn_store {
     sqlite3 *db;
     uint32_t wide_ports;
+    struct kn_rowfeeds *feeds; /* owned; NULL on read-only handles */
 };
 
 /* sqlite3_exec / prepare with the message in err. 0 or -1. */
@@ -28,7 +31,8 @@ void kn_store_order_free(struct kn_src_order *o);
 /* Writes agg's source-day records into source_day in o's order, merged
  * with the rows stored for their days (store_sources.c); inside the
  * caller's transaction. The records are merged in place. 0 or -1. */
-int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, struct kn_src_order *o, uint32_t wide,
-                         struct kn_err *err);
+struct kn_rowfeeds;
+int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *agg,
+                         struct kn_src_order *o, uint32_t wide, struct kn_err *err);
 
 #endif

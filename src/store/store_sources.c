@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store/rowfeed.h"
 #include "store/store_internal.h"
 
 /* A record's position in the write order: day, then key. 16 bytes. */
@@ -204,71 +205,54 @@ static int merge_stored(struct kn_src_day *r, sqlite3_stmt *g, uint32_t wide)
 
 struct writer {
     sqlite3 *db;
-    sqlite3_stmt *has, *get, *put;
+    sqlite3_stmt *has, *get;
     uint8_t *blob; /* scratch for one port set; freed by kn_store_put_sources() */
     size_t blob_cap;
-    char addr[INET6_ADDRSTRLEN]; /* bound SQLITE_STATIC: lives as long as the statements */
+    char addr[INET6_ADDRSTRLEN]; /* bound SQLITE_STATIC to get: lives as long as it */
 };
 
-static int put_one(struct writer *w, struct kn_src_day *r, const char *day, bool merge,
-                   uint32_t wide, struct kn_err *err)
+/* The stored form of r's port set in w->blob: sorted 4-byte big-endian
+ * (proto << 16 | port) values. Its length, or -1 out of memory. */
+static long encode_ports(struct writer *w, const struct kn_src_day *r)
+{
+    size_t need = (size_t)r->nports * 4;
+    if (need > w->blob_cap) {
+        uint8_t *nb = realloc(w->blob, need);
+        if (!nb)
+            return -1;
+        w->blob = nb;
+        w->blob_cap = need;
+    }
+    const uint32_t *v = kn_src_pairs(r);
+    for (uint32_t k = 0; k < r->nports; k++) {
+        w->blob[4 * k] = (uint8_t)(v[k] >> 24);
+        w->blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
+        w->blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
+        w->blob[4 * k + 3] = (uint8_t)v[k];
+    }
+    return (long)need;
+}
+
+/* Merges into r the row stored for it, if any. 0 or -1. */
+static int merge_one(struct writer *w, struct kn_src_day *r, const char *day, uint32_t wide,
+                     struct kn_err *err)
 {
     char *addr = w->addr;
     if (r->family == 4)
         format_v4(r->addr, addr);
     else
         inet_ntop(AF_INET6, r->addr, addr, sizeof w->addr);
-    if (merge) {
-        sqlite3_bind_text(w->get, 1, day, -1, SQLITE_STATIC);
-        sqlite3_bind_text(w->get, 2, addr, -1, SQLITE_STATIC);
-        int step = sqlite3_step(w->get);
-        int rc = step == SQLITE_ROW ? merge_stored(r, w->get, wide) : 0;
-        sqlite3_reset(w->get);
-        if (step != SQLITE_ROW && step != SQLITE_DONE) {
-            kn_err_set(err, "sqlite: %s", sqlite3_errmsg(w->db));
-            return -1;
-        }
-        if (rc) {
-            kn_err_set(err, "out of memory merging source records");
-            return -1;
-        }
-    }
-    sqlite3_stmt *p = w->put;
-    sqlite3_bind_text(p, 1, day, -1, SQLITE_STATIC);
-    sqlite3_bind_text(p, 2, addr, -1, SQLITE_STATIC);
-    sqlite3_bind_int(p, 3, r->family);
-    sqlite3_bind_int64(p, 4, (sqlite3_int64)r->first_ns);
-    sqlite3_bind_int64(p, 5, (sqlite3_int64)r->last_ns);
-    sqlite3_bind_int64(p, 6, (sqlite3_int64)r->packets);
-    sqlite3_bind_int64(p, 7, r->nports);
-    if (r->nports >= wide) {
-        sqlite3_bind_null(p, 8); /* saturated: the exact set is not kept */
-    } else {
-        /* On disk: sorted 4-byte big-endian (proto << 16 | port) values. */
-        size_t need = (size_t)r->nports * 4;
-        if (need > w->blob_cap) {
-            uint8_t *nb = realloc(w->blob, need);
-            if (!nb) {
-                kn_err_set(err, "out of memory writing source records");
-                return -1;
-            }
-            w->blob = nb;
-            w->blob_cap = need;
-        }
-        const uint32_t *v = kn_src_pairs(r);
-        for (uint32_t k = 0; k < r->nports; k++) {
-            w->blob[4 * k] = (uint8_t)(v[k] >> 24);
-            w->blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
-            w->blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
-            w->blob[4 * k + 3] = (uint8_t)v[k];
-        }
-        sqlite3_bind_blob(p, 8, w->blob ? (const void *)w->blob : "", (int)need, SQLITE_STATIC);
-    }
-    sqlite3_bind_int(p, 9, r->tags);
-    int rc = sqlite3_step(p);
-    sqlite3_reset(p);
-    if (rc != SQLITE_DONE) {
+    sqlite3_bind_text(w->get, 1, day, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->get, 2, addr, -1, SQLITE_STATIC);
+    int step = sqlite3_step(w->get);
+    int rc = step == SQLITE_ROW ? merge_stored(r, w->get, wide) : 0;
+    sqlite3_reset(w->get);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
         kn_err_set(err, "sqlite: %s", sqlite3_errmsg(w->db));
+        return -1;
+    }
+    if (rc) {
+        kn_err_set(err, "out of memory merging source records");
         return -1;
     }
     return 0;
@@ -343,8 +327,86 @@ void kn_store_order_free(struct kn_src_order *o)
     free(o);
 }
 
-int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, struct kn_src_order *o, uint32_t wide,
-                         struct kn_err *err)
+/* Key order visits the records at random (64 bytes each, 9 MiB at 143k
+ * sources), and a port set beyond two pairs lives apart: fetch the record
+ * AHEAD rows ahead and its set half as far. */
+enum { AHEAD = 16 };
+
+static void prefetch_ahead(struct kn_agg *agg, const struct order *ord, size_t i, size_t end)
+{
+    if (i + AHEAD < end)
+        __builtin_prefetch(kn_agg_source_at(agg, ord[i + AHEAD].idx));
+    if (i + AHEAD / 2 < end) {
+        const struct kn_src_day *next = kn_agg_source_at(agg, ord[i + AHEAD / 2].idx);
+        if (next->cap)
+            __builtin_prefetch(next->set.heap);
+    }
+}
+
+/* The feed (kn_feed_sources) of one day's records that have nothing
+ * stored to merge with: ord[begin, end), in key order. */
+struct source_feed {
+    struct kn_agg *agg;
+    const struct order *ord;
+    size_t begin, end, i;            /* i: the current row + 1, from begin */
+    const struct kn_src_day *r;      /* the current row's record */
+    const char *day;
+    uint32_t wide;
+    struct writer *w;                /* its blob buffer holds the current port set */
+    char addr[INET6_ADDRSTRLEN];     /* the current row's address */
+};
+
+static void source_rewind(void *ctx)
+{
+    struct source_feed *f = ctx;
+    f->i = f->begin;
+}
+
+static bool source_next(void *ctx)
+{
+    struct source_feed *f = ctx;
+    if (f->i >= f->end)
+        return false;
+    prefetch_ahead(f->agg, f->ord, f->i, f->end);
+    f->r = kn_agg_source_at(f->agg, f->ord[f->i++].idx);
+    if (f->r->family == 4)
+        format_v4(f->r->addr, f->addr);
+    else
+        inet_ntop(AF_INET6, f->r->addr, f->addr, sizeof f->addr);
+    return true;
+}
+
+static void source_column(void *ctx, int col, sqlite3_context *out)
+{
+    struct source_feed *f = ctx;
+    const struct kn_src_day *r = f->r;
+    switch (col) {
+    case 0: sqlite3_result_text(out, f->day, -1, SQLITE_STATIC); break;
+    case 1: sqlite3_result_text(out, f->addr, -1, SQLITE_STATIC); break;
+    case 2: sqlite3_result_int(out, r->family); break;
+    case 3: sqlite3_result_int64(out, (sqlite3_int64)r->first_ns); break;
+    case 4: sqlite3_result_int64(out, (sqlite3_int64)r->last_ns); break;
+    case 5: sqlite3_result_int64(out, (sqlite3_int64)r->packets); break;
+    case 6: sqlite3_result_int64(out, r->nports); break;
+    case 7: {
+        if (r->nports >= f->wide) {
+            sqlite3_result_null(out); /* saturated: the exact set is not kept */
+            break;
+        }
+        long len = encode_ports(f->w, r);
+        if (len < 0)
+            sqlite3_result_error_nomem(out);
+        else
+            sqlite3_result_blob(out, f->w->blob ? (const void *)f->w->blob : "", (int)len,
+                                SQLITE_STATIC);
+        break;
+    }
+    default: sqlite3_result_int(out, r->tags); break;
+    }
+}
+
+int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *agg,
+                         struct kn_src_order *o, uint32_t wide, struct kn_err *err)
 {
     wait_order(o);
     size_t n = o->n;
@@ -360,41 +422,37 @@ int kn_store_put_sources(sqlite3 *db, struct kn_agg *agg, struct kn_src_order *o
     if (kn_sql_prepare(db, &w.has, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err) ||
         kn_sql_prepare(db, &w.get,
                        "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
-                       " WHERE day = ?1 AND addr = ?2", err) ||
-        kn_sql_prepare(db, &w.put,
-                       "INSERT OR REPLACE INTO source_day (day, addr, family, first_ns, last_ns,"
-                       " packets, nports, ports, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       err))
+                       " WHERE day = ?1 AND addr = ?2", err))
         goto out;
     char day[16];
-    bool merge = false;
-    enum { AHEAD = 16 };
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || ord[i].day != ord[i - 1].day) {
-            kn_day_format(ord[i].day, day, sizeof day);
-            int has = day_has_sources(db, w.has, day, err);
-            if (has < 0)
+    for (size_t i = 0, end; i < n; i = end) {
+        for (end = i + 1; end < n && ord[end].day == ord[i].day; end++)
+            ;
+        kn_day_format(ord[i].day, day, sizeof day);
+        int has = day_has_sources(db, w.has, day, err);
+        if (has < 0)
+            goto out;
+        /* A day with stored rows: each record is merged with its row
+         * first (a lookup each), then all are written over them. */
+        for (size_t k = i; has && k < end; k++) {
+            prefetch_ahead(agg, ord, k, end);
+            if (merge_one(&w, kn_agg_source_at(agg, ord[k].idx), day, wide, err))
                 goto out;
-            merge = has; /* nothing stored for this day before: no lookups */
         }
-        /* Key order visits the records at random (64 bytes each, 9 MiB at
-         * 143k sources), and a port set beyond two pairs lives apart: fetch
-         * the record AHEAD rows ahead and its set half as far. */
-        if (i + AHEAD < n)
-            __builtin_prefetch(kn_agg_source_at(agg, ord[i + AHEAD].idx));
-        if (i + AHEAD / 2 < n) {
-            const struct kn_src_day *next = kn_agg_source_at(agg, ord[i + AHEAD / 2].idx);
-            if (next->cap)
-                __builtin_prefetch(next->set.heap);
-        }
-        if (put_one(&w, kn_agg_source_at(agg, ord[i].idx), day, merge, wide, err))
+        /* The rows go in as one INSERT ... SELECT (rowfeed.h). */
+        struct source_feed f = {.agg = agg, .ord = ord, .begin = i, .end = end, .day = day,
+                                .wide = wide, .w = &w};
+        const struct kn_rowfeed feed = {&f, source_rewind, source_next, source_column};
+        if (kn_rowfeed_exec(db, feeds, KN_FEED_SOURCES, &feed,
+                            has ? "INSERT OR REPLACE INTO source_day SELECT * FROM kn_feed_sources"
+                                : "INSERT INTO source_day SELECT * FROM kn_feed_sources",
+                            err))
             goto out;
     }
     rc = 0;
 out:
     sqlite3_finalize(w.has);
     sqlite3_finalize(w.get);
-    sqlite3_finalize(w.put);
     free(w.blob);
     return rc;
 }
