@@ -343,8 +343,8 @@ static void prefetch_ahead(struct kn_agg *agg, const struct order *ord, size_t i
     }
 }
 
-/* The feed (kn_feed_sources) of one day's records that have nothing
- * stored to merge with: ord[begin, end), in key order. */
+/* The feed (kn_feed_sources) of one day's records, ord[begin, end) in key
+ * order, already merged with their stored rows where the day has any. */
 struct source_feed {
     struct kn_agg *agg;
     const struct order *ord;
