@@ -11,24 +11,12 @@
 #include "aggregate/aggregate.h"
 #include "analyze/group.h"
 #include "harness.h"
+#include "sql_int.h"
 
 static char dir[] = "/tmp/kn-group-XXXXXX";
 static char path[128];
 
-static long long sql_int(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_open(path, &db);
-    sqlite3_stmt *st;
-    long long v = -999;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return v;
-}
+static long long sql_int(const char *sql) { return sql_int_at(path, sql); }
 
 static struct kn_store *open_store(const char *name)
 {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sql_int.h"
 #include "sensor/interval.h"
 
 #define NS 1000000000ull
@@ -33,20 +34,7 @@ static void tcp_syn(uint8_t *b, const uint8_t dst[4], unsigned dport, uint32_t s
     b[34] = 0x04; /* window 1024 */
 }
 
-static long long sql_int(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_open(path, &db);
-    sqlite3_stmt *st;
-    long long v = -999;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return v;
-}
+static long long sql_int(const char *sql) { return sql_int_at(path, sql); }
 
 static struct kn_store *open_store(struct kn_prefix_set *set)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sql_int.h"
 #include "store/store.h"
 
 #define NS 1000000000ull
@@ -39,20 +40,7 @@ static struct kn_config_request *request(const char *tz, uint32_t wide, int n, .
     return &r;
 }
 
-static long long sql_int(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_open(path, &db);
-    sqlite3_stmt *st;
-    long long v = -999;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return v;
-}
+static long long sql_int(const char *sql) { return sql_int_at(path, sql); }
 
 static void test_config_created_and_checked(void)
 {
