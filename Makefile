@@ -7,7 +7,7 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 OPT      ?= -O2 -g
-PKGS     := libpcap libzstd zlib sqlite3 jansson gmime-3.0 libarchive libmicrohttpd libpq libcrypto
+PKGS     := libpcap libzstd libisal zlib sqlite3 jansson gmime-3.0 libarchive libmicrohttpd libpq libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lfuzzy -lpthread -lm
 

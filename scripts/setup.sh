@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # PostgreSQL for the central store.
 packages=(
   gcc make pkg-config clang libclang-rt-14-dev
-  libpcap-dev libzstd-dev zlib1g-dev zstd gzip libsqlite3-dev sqlite3 libjansson-dev
+  libpcap-dev libzstd-dev libisal-dev zlib1g-dev zstd gzip libsqlite3-dev sqlite3 libjansson-dev
   libgmime-3.0-dev libarchive-dev libmicrohttpd-dev libpq-dev libssl-dev
   libmagic-dev libfuzzy-dev
   tcpdump tshark tcpreplay masscan zmap nmap hping3 iproute2

@@ -32,8 +32,10 @@ struct kn_feeder;
  * decompressed bytes are produced synchronously and copied to head (up to
  * KN_FEEDER_HEAD; *head_len says how many, fewer only at the stream's end),
  * so the caller can recognise the capture format. *read_end is the pipe's
- * read end as a stdio stream, owned by the caller (fclose or pcap_close);
- * the feeder, owned by the caller, is freed with kn_feeder_close(). */
+ * read end as a stdio stream, owned by the caller (fclose or pcap_close),
+ * which must close it before kn_feeder_close(): its buffer is the
+ * feeder's. The feeder, owned by the caller, is freed with
+ * kn_feeder_close(). */
 int kn_feeder_start(struct kn_feeder **out, int in_fd, enum kn_compression comp,
                     const uint8_t *raw, size_t raw_len, uint8_t *head, size_t *head_len,
                     FILE **read_end, struct kn_err *err);

@@ -71,6 +71,15 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
                   bool create, struct kn_config *cfg, struct kn_err *err);
 void kn_store_close(struct kn_store *st);
 
+/* Gives SQLite, for the rest of the process, a page cache of `pages`
+ * 64 KiB slots in huge pages, used before its own allocations. On this
+ * kind of VM every first touch of a 4 KiB page costs ~14 us: a commit that
+ * fills SQLite's cache from malloc() takes thousands of such faults (0.08
+ * s of the bench day's 0.24 s commit, docs/performance.md). Only before
+ * SQLite is first used, and only for a database at path with 64 KiB pages
+ * (or none yet). false when not applied: nothing else changes. */
+bool kn_store_page_arena(const char *path, size_t pages);
+
 /* Commits one file: its aggregate (merged with what the database already
  * holds) and its row in `files`, in one transaction. If a file with the
  * same content hash is already stored, nothing is written and *skipped is

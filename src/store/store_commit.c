@@ -11,6 +11,8 @@
 #include "store/store.h"
 #include "store/rowfeed.h"
 #include "store/store_internal.h"
+#include "store/order_sort.h"
+#include "util/bigmem.h"
 
 #define N_STMTS 3
 enum { S_DAY, S_FILE, S_ANOM };
@@ -89,22 +91,10 @@ static uint64_t port_row_order(uint32_t key)
     return (uint64_t)kn_port_key_fam(key) << 40 | (uint64_t)kn_port_key_proto(key) << 20 | port;
 }
 
-struct port_row {
-    uint64_t order;
-    const struct kn_port_counts *slot;
-};
-
-static int cmp_port_rows(const void *a, const void *b)
-{
-    uint64_t x = ((const struct port_row *)a)->order, y = ((const struct port_row *)b)->order;
-    return x < y ? -1 : x > y;
-}
-
-/* The day's per-port rows: day_port, and day_tag_port per tag (summed over
- * both families by the upsert). 0 or -1. */
 /* The feed of a day's port rows (kn_feed_ports), in key order. */
 struct port_feed {
-    const struct port_row *rows;
+    const struct kn_order *rows;   /* key = port_row_order, idx = the slot */
+    const struct kn_port_counts *slots;
     size_t n, i;               /* i: the current row + 1 */
     const char *day;
     unsigned tag;              /* kn_feed_tags: the current tag */
@@ -126,14 +116,14 @@ static bool port_next(void *ctx)
 {
     struct port_feed *f = ctx;
     if (f->i + AHEAD < f->n)
-        __builtin_prefetch(f->rows[f->i + AHEAD].slot);
+        __builtin_prefetch(&f->slots[f->rows[f->i + AHEAD].idx]);
     return ++f->i <= f->n;
 }
 
 static void port_column(void *ctx, int col, sqlite3_context *out)
 {
     const struct port_feed *f = ctx;
-    const struct kn_port_counts *v = f->rows[f->i - 1].slot;
+    const struct kn_port_counts *v = &f->slots[f->rows[f->i - 1].idx];
     uint32_t key = v->key;
     switch (col) {
     case 0: sqlite3_result_text(out, f->day, -1, SQLITE_STATIC); break;
@@ -157,8 +147,8 @@ static bool tag_next(void *ctx)
             f->i = 0;
         }
         if (f->i + AHEAD < f->n)
-            __builtin_prefetch(f->rows[f->i + AHEAD].slot);
-        if (f->rows[f->i++].slot->tags[f->tag])
+            __builtin_prefetch(&f->slots[f->rows[f->i + AHEAD].idx]);
+        if (f->slots[f->rows[f->i++].idx].tags[f->tag])
             return true;
     }
 }
@@ -166,7 +156,7 @@ static bool tag_next(void *ctx)
 static void tag_column(void *ctx, int col, sqlite3_context *out)
 {
     const struct port_feed *f = ctx;
-    const struct kn_port_counts *v = f->rows[f->i - 1].slot;
+    const struct kn_port_counts *v = &f->slots[f->rows[f->i - 1].idx];
     switch (col) {
     case 0: sqlite3_result_text(out, f->day, -1, SQLITE_STATIC); break;
     case 1: sqlite3_result_text(out, kn_tag_names[f->tag], -1, SQLITE_STATIC); break;
@@ -185,7 +175,8 @@ static int put_ports(struct kn_store *st, const struct kn_agg_day *d, const char
     if (!d->ports.used)
         return 0;
     /* The slots in key order; freed below. */
-    struct port_row *rows = malloc(d->ports.used * sizeof *rows);
+    size_t size = d->ports.used * sizeof(struct kn_order);
+    struct kn_order *rows = kn_big_alloc(size);
     if (!rows) {
         kn_err_set(err, "out of memory ordering %zu port rows", d->ports.used);
         return -1;
@@ -193,9 +184,9 @@ static int put_ports(struct kn_store *st, const struct kn_agg_day *d, const char
     size_t n = 0;
     for (size_t j = 0; j < d->ports.cap; j++)
         if (d->ports.slots[j].key != KN_PORTMAP_EMPTY)
-            rows[n++] = (struct port_row){port_row_order(d->ports.slots[j].key), &d->ports.slots[j]};
-    qsort(rows, n, sizeof *rows, cmp_port_rows);
-    struct port_feed pf = {.rows = rows, .n = n, .day = day};
+            rows[n++] = (struct kn_order){.idx = (uint32_t)j, .key = port_row_order(d->ports.slots[j].key)};
+    kn_order_sort(rows, n);
+    struct port_feed pf = {.rows = rows, .slots = d->ports.slots, .n = n, .day = day};
     const struct kn_rowfeed ports = {&pf, port_rewind, port_next, port_column};
     const struct kn_rowfeed tags = {&pf, port_rewind, tag_next, tag_column};
     /* WHERE true: an upsert's SELECT needs one, or ON reads as a join. */
@@ -211,7 +202,7 @@ static int put_ports(struct kn_store *st, const struct kn_agg_day *d, const char
                              " ON CONFLICT (day, tag, proto, port) DO UPDATE SET"
                              " probes = probes + excluded.probes",
                              err);
-    free(rows);
+    kn_big_free(rows, size);
     return rc;
 }
 

@@ -19,13 +19,8 @@
 #include "store/store.h"
 #include "store/rowfeed.h"
 #include "store/store_internal.h"
-
-/* A record's position in the write order: day, then key. 16 bytes. */
-struct order {
-    int32_t day;
-    uint32_t idx;
-    uint64_t key;
-};
+#include "store/order_sort.h"
+#include "util/bigmem.h"
 
 /* The order of an IPv4 address's dotted text under SQLite's BINARY
  * collation, as a 48-bit number: per octet its decimal digits as 1..10,
@@ -59,91 +54,6 @@ static uint64_t order_key(const struct kn_src_day *r)
     for (int i = 0; i < 8; i++)
         hi = hi << 8 | r->addr[i];
     return 1ull << 63 | hi >> 1; /* after every IPv4 key */
-}
-
-static bool order_less(const struct order *x, const struct order *y)
-{
-    if (x->day != y->day)
-        return x->day < y->day;
-    if (x->key != y->key)
-        return x->key < y->key;
-    return x->idx < y->idx;
-}
-
-static void swap_order(struct order *a, struct order *b)
-{
-    struct order t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static void sift_down(struct order *v, size_t root, size_t n)
-{
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && order_less(&v[child], &v[child + 1]))
-            child++;
-        if (!order_less(&v[root], &v[child]))
-            return;
-        swap_order(&v[root], &v[child]);
-    }
-}
-
-static void heap_sort(struct order *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(v, i, n);
-    for (size_t end = n; end-- > 1;) {
-        swap_order(&v[0], &v[end]);
-        sift_down(v, 0, end);
-    }
-}
-
-/* Sorts in place: glibc's qsort is a merge sort that allocates a second
- * array as large as the first (153 MiB more at 10 million source-days,
- * measured as the day's peak). Quicksort with a median of three, insertion
- * sort for short runs, and heapsort once the depth passes 2 log2 n, so
- * crafted addresses cannot make it quadratic. Recursion only into the
- * smaller side: the stack stays O(log n). */
-static void sort_orders(struct order *v, size_t n, unsigned depth)
-{
-    while (n > 16) {
-        if (depth-- == 0) {
-            heap_sort(v, n);
-            return;
-        }
-        size_t mid = n / 2;
-        if (order_less(&v[mid], &v[0]))
-            swap_order(&v[mid], &v[0]);
-        if (order_less(&v[n - 1], &v[0]))
-            swap_order(&v[n - 1], &v[0]);
-        if (order_less(&v[n - 1], &v[mid]))
-            swap_order(&v[n - 1], &v[mid]);
-        struct order pivot = v[mid];
-        size_t i = 0, j = n - 1;
-        for (;;) { /* Hoare partition around the median */
-            while (order_less(&v[i], &pivot))
-                i++;
-            while (order_less(&pivot, &v[j]))
-                j--;
-            if (i >= j)
-                break;
-            swap_order(&v[i], &v[j]);
-            i++;
-            j--;
-        }
-        size_t left = j + 1; /* v[0..j] <= pivot <= v[j+1..n) */
-        if (left < n - left) {
-            sort_orders(v, left, depth);
-            v += left;
-            n -= left;
-        } else {
-            sort_orders(v + left, n - left, depth);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) /* insertion sort of the short rest */
-        for (size_t k = i; k > 0 && order_less(&v[k], &v[k - 1]); k--)
-            swap_order(&v[k], &v[k - 1]);
 }
 
 /* Dotted-quad text of a (what inet_ntop writes, without its generality). */
@@ -264,7 +174,7 @@ static int merge_one(struct writer *w, struct kn_src_day *r, const char *day, ui
  * ~25 ms of the bench day's commit. */
 struct kn_src_order {
     struct kn_agg *agg; /* borrowed */
-    struct order *ord;  /* owned; NULL when out of memory */
+    struct kn_order *ord;  /* owned; NULL when out of memory */
     size_t n;
     pthread_t thread;
     bool threaded;
@@ -277,17 +187,14 @@ static void *build_order(void *arg)
     /* The records are only walked from here on: their index's memory (16
      * bytes a record at 10 million sources) goes before the order's. */
     kn_agg_drop_index(o->agg);
-    o->ord = malloc(n * sizeof *o->ord);
+    o->ord = kn_big_alloc(n * sizeof *o->ord);
     if (!o->ord)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const struct kn_src_day *r = kn_agg_source_at(o->agg, i);
-        o->ord[i] = (struct order){.day = r->day, .idx = (uint32_t)i, .key = order_key(r)};
+        o->ord[i] = (struct kn_order){.day = r->day, .idx = (uint32_t)i, .key = order_key(r)};
     }
-    unsigned depth = 0;
-    for (size_t m = n; m > 1; m >>= 1)
-        depth += 2;
-    sort_orders(o->ord, n, depth);
+    kn_order_sort(o->ord, n);
     return NULL;
 }
 
@@ -323,7 +230,7 @@ void kn_store_order_free(struct kn_src_order *o)
     if (!o)
         return;
     wait_order(o);
-    free(o->ord);
+    kn_big_free(o->ord, o->n * sizeof *o->ord);
     free(o);
 }
 
@@ -332,7 +239,7 @@ void kn_store_order_free(struct kn_src_order *o)
  * AHEAD rows ahead and its set half as far. */
 enum { AHEAD = 16 };
 
-static void prefetch_ahead(struct kn_agg *agg, const struct order *ord, size_t i, size_t end)
+static void prefetch_ahead(struct kn_agg *agg, const struct kn_order *ord, size_t i, size_t end)
 {
     if (i + AHEAD < end)
         __builtin_prefetch(kn_agg_source_at(agg, ord[i + AHEAD].idx));
@@ -347,7 +254,7 @@ static void prefetch_ahead(struct kn_agg *agg, const struct order *ord, size_t i
  * order, already merged with their stored rows where the day has any. */
 struct source_feed {
     struct kn_agg *agg;
-    const struct order *ord;
+    const struct kn_order *ord;
     size_t begin, end, i;            /* i: the current row + 1, from begin */
     const struct kn_src_day *r;      /* the current row's record */
     const char *day;
@@ -412,7 +319,7 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
     size_t n = o->n;
     if (!n)
         return 0;
-    struct order *ord = o->ord;
+    struct kn_order *ord = o->ord;
     if (!ord) {
         kn_err_set(err, "out of memory ordering %zu source records", n);
         return -1;

@@ -8,16 +8,26 @@
 
 #define HUGE ((size_t)2 << 20)
 
-/* Below this, a table fits the TLB's reach anyway: plain calloc (an
- * aligned_alloc here fragmented the heap of a long-running sensor). */
-#define BIG_MIN HUGE
+/* Below HUGE a table fits the TLB's reach anyway; below MAPPED_MIN it
+ * comes from calloc. Between the two it is mapped with MAP_POPULATE (an
+ * aligned_alloc here fragmented the heap of a long-running sensor): every
+ * caller writes such a table all over, and on a paravirtualised VM a page
+ * faulted in by a first touch costs ~14 us, ten times its share of one
+ * populating mmap (docs/performance.md). */
+#define MAPPED_MIN ((size_t)128 << 10)
+#define PAGE ((size_t)4096)
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
 void *kn_big_alloc(size_t size)
 {
-    if (size < BIG_MIN)
+    if (size < MAPPED_MIN)
         return calloc(1, size ? size : 1);
+    if (size < HUGE) {
+        void *p = mmap(NULL, round_up(size, PAGE), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
     /* Map one huge page more than needed and trim to a 2 MiB boundary:
      * only aligned 2 MiB ranges can be huge pages. */
     size_t len = round_up(size, HUGE);
@@ -37,8 +47,8 @@ void kn_big_free(void *p, size_t size)
 {
     if (!p)
         return;
-    if (size < BIG_MIN)
+    if (size < MAPPED_MIN)
         free(p);
     else
-        munmap(p, round_up(size, HUGE));
+        munmap(p, round_up(size, size < HUGE ? PAGE : HUGE));
 }

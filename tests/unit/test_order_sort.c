@@ -1,0 +1,99 @@
+/* store/order_sort: kn_order_sort puts entries in (day, key, idx) order
+ * and keeps every entry, checked against qsort with the same order as an
+ * independent oracle, on random arrays of many sizes (with repeated days
+ * and keys) and on the patterns that break naive quicksorts: sorted,
+ * reversed, all keys equal, organ pipe, and few distinct keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "store/order_sort.h"
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const struct kn_order *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Sorts a copy of v both ways and compares them entry by entry. */
+static void check_sorted_like_qsort(const struct kn_order *v, size_t n)
+{
+    struct kn_order *mine = malloc((n ? n : 1) * sizeof *mine);
+    struct kn_order *ref = malloc((n ? n : 1) * sizeof *ref);
+    CHECK(mine && ref);
+    if (!mine || !ref) {
+        free(mine);
+        free(ref);
+        return;
+    }
+    memcpy(mine, v, n * sizeof *v);
+    memcpy(ref, v, n * sizeof *v);
+    kn_order_sort(mine, n);
+    qsort(ref, n, sizeof *ref, cmp_ref);
+    CHECK(memcmp(mine, ref, n * sizeof *v) == 0);
+    free(mine);
+    free(ref);
+}
+
+static void test_random_sizes(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 18, 100, 1000, 4097, 100000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        struct kn_order *v = malloc((n ? n : 1) * sizeof *v);
+        CHECK(v != NULL);
+        if (!v)
+            return;
+        for (size_t i = 0; i < n; i++) /* few days, keys that repeat */
+            v[i] = (struct kn_order){.day = (int32_t)(next_rand() % 5) - 2,
+                                     .idx = (uint32_t)i,
+                                     .key = next_rand() % (n / 4 + 1) | (next_rand() & 1) << 63};
+        check_sorted_like_qsort(v, n);
+        free(v);
+    }
+}
+
+static void test_adversarial_patterns(void)
+{
+    enum { N = 50000 };
+    struct kn_order *v = malloc(N * sizeof *v);
+    CHECK(v != NULL);
+    if (!v)
+        return;
+    for (int pattern = 0; pattern < 5; pattern++) {
+        for (uint32_t i = 0; i < N; i++) {
+            uint64_t key;
+            switch (pattern) {
+            case 0: key = i; break;                            /* sorted */
+            case 1: key = N - i; break;                        /* reversed */
+            case 2: key = 42; break;                           /* all equal */
+            case 3: key = i < N / 2 ? i : N - i; break;        /* organ pipe */
+            default: key = next_rand() % 3; break;             /* three keys */
+            }
+            /* idx runs backwards so that equal keys are out of order too */
+            v[i] = (struct kn_order){.day = 7, .idx = N - 1 - i, .key = key};
+        }
+        check_sorted_like_qsort(v, N);
+    }
+    free(v);
+}
+
+int main(void)
+{
+    RUN(test_random_sizes);
+    RUN(test_adversarial_patterns);
+    TEST_MAIN_END();
+}
