@@ -4,6 +4,8 @@
  * itself, a zstd copy of it through the feeder's pipe, where the buffered
  * reader runs in stream mode. Any difference in frames, their bytes, or
  * how reading ended is a bug in the buffered reader: abort(). */
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +61,26 @@ static void must_equal(const char *what, const struct outcome *a, const struct o
     }
 }
 
+/* libFuzzer's timeout alarm (SIGALRM, with a handler) interrupts reads of
+ * the feeder's pipe, and stdio takes EINTR for an error. In kenchi only
+ * the stop signals have handlers, and they mean to end reading; the alarm
+ * must not change how reading ends, so its reads restart. */
+static void restart_after_alarm(void)
+{
+    static bool done;
+    struct sigaction sa;
+    if (done || sigaction(SIGALRM, NULL, &sa) != 0)
+        return;
+    done = true;
+    if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sa.sa_flags |= SA_RESTART;
+        sigaction(SIGALRM, &sa, NULL);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    restart_after_alarm();
     char path[64];
     int fd = fuzz_memfile("fuzz_pcapbuf", data, size, path);
     if (fd < 0)
