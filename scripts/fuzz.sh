@@ -9,7 +9,7 @@ seconds=${1:-60}
 only=${2:-}
 out=build/fuzz
 mkdir -p "$out"
-pkgs="libpcap libzstd zlib sqlite3 jansson gmime-3.0 libarchive libmicrohttpd libpq libcrypto"
+pkgs="libpcap libzstd libisal zlib sqlite3 jansson gmime-3.0 libarchive libmicrohttpd libpq libcrypto"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lmagic -lfuzzy -lpthread -lm"
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"

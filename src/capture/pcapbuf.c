@@ -2,6 +2,7 @@
 #include "capture/pcapbuf.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,9 @@
 
 struct kn_pcapbuf {
     int fd;               /* borrowed */
-    uint64_t size;        /* of the file */
+    bool stream;          /* fd is read in order (a pipe): no pread, no size */
+    const volatile sig_atomic_t *stop; /* stream: set by a signal handler to end a blocked read */
+    uint64_t size;        /* of the file; UINT64_MAX for a stream */
     uint64_t off;         /* file offset of the next record */
     uint8_t *win;         /* the buffer: file bytes [win_off, win_off + win_len) */
     uint64_t win_off;
@@ -36,8 +39,8 @@ static uint32_t rd32(const uint8_t *p, bool swap)
     return swap ? __builtin_bswap32(v) : v;
 }
 
-int kn_pcapbuf_open(struct kn_pcapbuf **out, int fd, uint64_t size, const uint8_t head[24],
-                    struct kn_err *err)
+static int open_any(struct kn_pcapbuf **out, int fd, bool stream, uint64_t size,
+                    const volatile sig_atomic_t *stop, const uint8_t head[24], struct kn_err *err)
 {
     *out = NULL;
     if (size < 24)
@@ -68,13 +71,25 @@ int kn_pcapbuf_open(struct kn_pcapbuf **out, int fd, uint64_t size, const uint8_
     }
     uint32_t snaplen = rd32(head + 16, swap);
     *m = (struct kn_pcapbuf){
-        .fd = fd, .size = size, .off = 24, .swap = swap,
+        .fd = fd, .stream = stream, .stop = stop, .size = size, .off = 24, .swap = swap,
         .frac_scale = magic == MAGIC_US ? 1000u : 1u,
         .frac_limit = magic == MAGIC_US ? 1000000u : 1000000000u,
         .max_caplen = snaplen && snaplen < MAX_CAPLEN ? snaplen : MAX_CAPLEN,
         .linktype = (int32_t)(lt & 0xFFFFu)};
     *out = m;
     return 1;
+}
+
+int kn_pcapbuf_open(struct kn_pcapbuf **out, int fd, uint64_t size, const uint8_t head[24],
+                    struct kn_err *err)
+{
+    return open_any(out, fd, false, size, NULL, head, err);
+}
+
+int kn_pcapbuf_open_stream(struct kn_pcapbuf **out, int fd, const uint8_t head[24],
+                           const volatile sig_atomic_t *stop, struct kn_err *err)
+{
+    return open_any(out, fd, true, UINT64_MAX, stop, head, err);
 }
 
 /* Makes [off, off + len) of the file addressable in the buffer, reading
@@ -122,8 +137,106 @@ static int cover(struct kn_pcapbuf *m, uint64_t off, uint64_t len, struct kn_err
     return 0;
 }
 
+/* read() on the stream, retried when a signal interrupts it unless the
+ * signal asked to stop (then -2). */
+static ssize_t read_stream(struct kn_pcapbuf *m, uint8_t *to, size_t n)
+{
+    for (;;) {
+        ssize_t got = read(m->fd, to, n);
+        if (got >= 0 || errno != EINTR)
+            return got;
+        if (m->stop && *m->stop)
+            return -2;
+    }
+}
+
+#define STOPPED (-2)
+
+/* cover() for a stream: the window moves forward to start at off, keeping
+ * the bytes already read from there on, and read() appends until len bytes
+ * are there. 1, 0 when the stream ends first (the window then holds what
+ * there was from off on), STOPPED, or -1. */
+static int cover_stream(struct kn_pcapbuf *m, uint64_t off, uint64_t len, struct kn_err *err)
+{
+    uint64_t end = m->win_off + m->win_len; /* the stream's position */
+    if (m->win && off >= m->win_off && off + len <= end)
+        return 1;
+    if (len > m->win_cap || !m->win) { /* first use, or a record above the window */
+        uint64_t cap = len > KN_PCAPBUF_WINDOW ? len : KN_PCAPBUF_WINDOW;
+        uint8_t *nb = realloc(m->win, cap);
+        if (!nb) {
+            kn_err_set(err, "out of memory reading a %llu-byte record", (unsigned long long)len);
+            return -1;
+        }
+        m->win = nb;
+        m->win_cap = cap;
+    }
+    if (off < end) {
+        memmove(m->win, m->win + (off - m->win_off), end - off);
+        m->win_len = end - off;
+    } else {
+        m->win_len = 0;
+        for (uint64_t skip = off - end; skip;) { /* the file header, read by the caller */
+            ssize_t n = read_stream(m, m->win, skip < m->win_cap ? skip : m->win_cap);
+            if (n == STOPPED || n == 0)
+                return n == 0 ? 0 : STOPPED;
+            if (n < 0)
+                goto fail;
+            skip -= (uint64_t)n;
+        }
+    }
+    m->win_off = off;
+    while (m->win_len < len) {
+        ssize_t n = read_stream(m, m->win + m->win_len, m->win_cap - m->win_len);
+        if (n == STOPPED)
+            return STOPPED;
+        if (n < 0)
+            goto fail;
+        if (n == 0)
+            return 0;
+        m->win_len += (uint64_t)n;
+    }
+    return 1;
+fail:
+    kn_err_errno(err, "cannot read the capture stream");
+    return -1;
+}
+
+/* kn_pcapbuf_next() for a stream: the same checks, except that the end of
+ * the data is found by reading, not from a size. */
+static int next_stream(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err *err)
+{
+    int rc = cover_stream(m, m->off, RECORD_HEADER, err);
+    if (rc == STOPPED)
+        return KN_PCAPBUF_END; /* the caller's kn_source_stop(): it ends there */
+    if (rc < 0)
+        return KN_PCAPBUF_ERROR;
+    if (rc == 0) /* nothing more: the end; a cut header: libpcap's message */
+        return m->win_len == 0 ? KN_PCAPBUF_END : KN_PCAPBUF_HANDOVER;
+    const uint8_t *h = m->win + (m->off - m->win_off);
+    uint32_t sec = rd32(h, m->swap), frac = rd32(h + 4, m->swap);
+    uint32_t caplen = rd32(h + 8, m->swap), wirelen = rd32(h + 12, m->swap);
+    if (caplen > m->max_caplen || caplen > wirelen || sec > INT32_MAX || frac >= m->frac_limit)
+        return KN_PCAPBUF_HANDOVER;
+    rc = cover_stream(m, m->off, RECORD_HEADER + (uint64_t)caplen, err);
+    if (rc == STOPPED)
+        return KN_PCAPBUF_END;
+    if (rc < 0)
+        return KN_PCAPBUF_ERROR;
+    if (rc == 0)
+        return KN_PCAPBUF_HANDOVER; /* a cut record: libpcap's message */
+    h = m->win + (m->off - m->win_off);
+    *frame = (struct kn_frame){
+        .ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * m->frac_scale,
+        .caplen = caplen, .wirelen = wirelen, .linktype = m->linktype, .data = h + RECORD_HEADER};
+    m->off += RECORD_HEADER + caplen;
+    return KN_PCAPBUF_FRAME;
+}
+
 int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err *err)
 {
+    if (m->stream)
+        return next_stream(m, frame, err);
     uint64_t left = m->size - m->off;
     if (left == 0)
         return KN_PCAPBUF_END;
@@ -148,6 +261,14 @@ int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err 
 }
 
 uint64_t kn_pcapbuf_offset(const struct kn_pcapbuf *m) { return m->off; }
+
+const uint8_t *kn_pcapbuf_unread(const struct kn_pcapbuf *m, size_t *n)
+{
+    uint64_t end = m->win_off + m->win_len;
+    bool inside = m->win && m->off >= m->win_off && m->off <= end;
+    *n = inside ? (size_t)(end - m->off) : 0;
+    return inside ? m->win + (m->off - m->win_off) : NULL;
+}
 int32_t kn_pcapbuf_linktype(const struct kn_pcapbuf *m) { return m->linktype; }
 
 void kn_pcapbuf_close(struct kn_pcapbuf *m)

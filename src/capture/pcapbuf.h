@@ -19,6 +19,7 @@
 #ifndef KENCHI_CAPTURE_PCAPBUF_H
 #define KENCHI_CAPTURE_PCAPBUF_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "capture/source.h"
@@ -35,6 +36,15 @@ struct kn_pcapbuf;
 int kn_pcapbuf_open(struct kn_pcapbuf **out, int fd, uint64_t size, const uint8_t head[24],
                     struct kn_err *err);
 
+/* The same for a stream that cannot seek (a pipe from the feeder thread),
+ * positioned at the file header that head holds a copy of: records are
+ * read in order; a record that is cut short by the end of the stream is
+ * handed over like any other odd one. The bytes read but not returned at
+ * a hand-over are kn_pcapbuf_unread(). A read that a signal interrupts
+ * after setting *stop (stop may be NULL) ends reading as if at the end. */
+int kn_pcapbuf_open_stream(struct kn_pcapbuf **out, int fd, const uint8_t head[24],
+                           const volatile sig_atomic_t *stop, struct kn_err *err);
+
 enum kn_pcapbuf_next {
     KN_PCAPBUF_END = 0,      /* the file ended exactly after a record */
     KN_PCAPBUF_FRAME = 1,    /* *frame filled; its data valid until the next call */
@@ -45,6 +55,10 @@ int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err 
 
 /* File offset of the next record (the handed-over one after HANDOVER). */
 uint64_t kn_pcapbuf_offset(const struct kn_pcapbuf *m);
+
+/* The bytes from offset() on that the reader holds (*n of them; NULL when
+ * none): for a stream, libpcap must get them before the rest. */
+const uint8_t *kn_pcapbuf_unread(const struct kn_pcapbuf *m, size_t *n);
 
 /* The file's link type (LINKTYPE_ value from its header). */
 int32_t kn_pcapbuf_linktype(const struct kn_pcapbuf *m);

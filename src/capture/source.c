@@ -12,6 +12,9 @@
  *   - any other regular, uncompressed file is read directly (after a rewind);
  *     gzip/zstd input and standard input go through the feeder thread and a
  *     pipe (feeder.c), since a pipe cannot be rewound after its magic bytes;
+ *     a common pcap arriving that way is read by the same buffered reader,
+ *     in stream mode, and libpcap takes over at an odd record through a
+ *     stdio cookie that replays the header and the bytes already read;
  *   - live interfaces: libpcap's pcap_create/pcap_activate. */
 #include "capture/source.h"
 
@@ -41,8 +44,12 @@ struct kn_source {
     int32_t linktype;           /* READ_PCAP: the file's (or interface's) LINKTYPE_ */
     struct kn_pcapng *ng;       /* READ_PCAPNG */
     struct kn_pcapbuf *buf;     /* READ_BUF */
-    int buf_fd;                 /* READ_BUF: the file, owned; -1 otherwise */
+    int buf_fd;                 /* READ_BUF on a file: the file, owned; -1 otherwise */
+    FILE *stream_fp;            /* READ_BUF on the feeder's pipe: its read end, owned
+                                 * (until a hand-over gives it to libpcap) */
+    uint8_t head[24];           /* READ_BUF on the pipe: the file header, for libpcap */
     struct kn_feeder *feeder;   /* compressed or standard input; NULL for a regular file */
+    int pipe_fd;                /* with a feeder: the pipe's read end (owned by its FILE) */
     FILE *direct;               /* a regular file read in place (borrowed from pcap/ng) */
     enum kn_compression comp;
     volatile sig_atomic_t stop;
@@ -139,7 +146,7 @@ static struct kn_source *source_new(const char *name, struct kn_err *err)
     struct kn_source *s = calloc(1, sizeof *s); /* freed by kn_source_close */
     if (s) {
         s->name = strdup(name);
-        s->buf_fd = -1;
+        s->buf_fd = s->pipe_fd = -1;
     }
     if (!s || !s->name) {
         free(s);
@@ -213,6 +220,24 @@ static int open_stream(struct kn_source *s, int fd, bool may_buffer, struct kn_e
     FILE *fp;
     if (kn_feeder_start(&s->feeder, fd, s->comp, raw, raw_len, head, &head_len, &fp, err) != 0)
         return -1;
+    s->pipe_fd = fileno(fp);
+    if (may_buffer && head_len == sizeof s->head) {
+        /* The common pcap: records parsed straight from the pipe, as from a
+         * file; libpcap only for what that reader leaves (and pcapng, odd
+         * headers). */
+        int mrc = kn_pcapbuf_open_stream(&s->buf, fileno(fp), head, &s->stop, err);
+        if (mrc < 0) {
+            fclose(fp);
+            return -1;
+        }
+        if (mrc == 1) {
+            s->reader = READ_BUF;
+            s->stream_fp = fp;
+            memcpy(s->head, head, sizeof s->head);
+            s->linktype = kn_pcapbuf_linktype(s->buf);
+            return 0;
+        }
+    }
     return open_reader(s, fp, head, head_len, err);
 }
 
@@ -327,9 +352,26 @@ int kn_source_open_live_buffered(struct kn_source **out, const char *iface, cons
 /* The reader reached its end or an error. With compressed input, a
  * decompression failure explains either better than what the reader saw
  * (which is just a capture that stops). */
+/* After the reader failed on a decompressed stream: reads the pipe to its
+ * end, so that the feeder has either failed or finished whatever the
+ * timing. Its own error must win when it has one (a truncated .zst makes
+ * the reader fail too), and whether it had failed by the time the reader
+ * did is a race; this costs decompressing the rest, on errors only. */
+static void drain_feeder(struct kn_source *s)
+{
+    uint8_t scratch[64 * 1024];
+    while (!s->stop) {
+        ssize_t n = read(s->pipe_fd, scratch, sizeof scratch);
+        if (n == 0 || (n < 0 && errno != EINTR))
+            return;
+    }
+}
+
 static int reader_finished(struct kn_source *s, int rc, struct kn_err *err)
 {
     s->done = true;
+    if (rc < 0 && s->feeder && s->pipe_fd >= 0)
+        drain_feeder(s);
     struct kn_err ferr;
     if (kn_feeder_failed(s->feeder, &ferr) != 0) {
         *err = ferr;
@@ -361,11 +403,75 @@ static int next_pcap(struct kn_source *s, struct kn_frame *frame, struct kn_err 
     }
 }
 
+/* What libpcap reads after a hand-over on the feeder's pipe: the file
+ * header, the bytes the buffered reader had read from the handed-over
+ * record on, then the rest of the pipe. */
+struct resume {
+    uint8_t *held;   /* owned: header + held bytes */
+    size_t len, pos;
+    FILE *pipe;      /* owned: the pipe's read end */
+};
+
+static ssize_t resume_read(void *cookie, char *buf, size_t size)
+{
+    struct resume *r = cookie;
+    if (r->pos < r->len) {
+        size_t n = r->len - r->pos < size ? r->len - r->pos : size;
+        memcpy(buf, r->held + r->pos, n);
+        r->pos += n;
+        return (ssize_t)n;
+    }
+    for (;;) {
+        ssize_t n = read(fileno(r->pipe), buf, size);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+static int resume_close(void *cookie)
+{
+    struct resume *r = cookie;
+    fclose(r->pipe);
+    free(r->held);
+    free(r);
+    return 0;
+}
+
+static int hand_over_stream(struct kn_source *s, struct kn_err *err)
+{
+    size_t n;
+    const uint8_t *unread = kn_pcapbuf_unread(s->buf, &n);
+    /* Freed by resume_close(), through pcap_close(). */
+    struct resume *r = calloc(1, sizeof *r);
+    uint8_t *held = malloc(sizeof s->head + n);
+    FILE *fp = NULL;
+    if (r && held) {
+        memcpy(held, s->head, sizeof s->head);
+        if (n)
+            memcpy(held + sizeof s->head, unread, n);
+        *r = (struct resume){.held = held, .len = sizeof s->head + n, .pipe = s->stream_fp};
+        fp = fopencookie(r, "rb", (cookie_io_functions_t){.read = resume_read, .close = resume_close});
+    }
+    if (!fp) {
+        free(held);
+        free(r);
+        kn_err_set(err, "out of memory handing the capture over to libpcap");
+        return -1;
+    }
+    s->stream_fp = NULL; /* the cookie's now, closed with it */
+    if (open_libpcap(s, fp, err))
+        return -1;
+    s->reader = READ_PCAP;
+    return 0;
+}
+
 /* The buffered reader met a record it leaves to libpcap: libpcap opens the
  * file (its own stream on a duplicate descriptor), and reads on from that
  * record. 0 or -1. */
 static int hand_over(struct kn_source *s, struct kn_err *err)
 {
+    if (s->stream_fp)
+        return hand_over_stream(s, err);
     uint64_t off = kn_pcapbuf_offset(s->buf);
     int fd = dup(s->buf_fd);
     FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
@@ -421,8 +527,8 @@ bool kn_source_is_buffered(const struct kn_source *src)
 
 int kn_source_dup_buffered(const struct kn_source *src, uint64_t *size)
 {
-    if (src->reader != READ_BUF)
-        return -1;
+    if (src->reader != READ_BUF || src->buf_fd < 0)
+        return -1; /* not a file another reader could walk */
     *size = src->bytes_total;
     return fcntl(src->buf_fd, F_DUPFD_CLOEXEC, 0);
 }
@@ -469,6 +575,8 @@ void kn_source_close(struct kn_source *src)
     kn_pcapbuf_close(src->buf);
     if (src->buf_fd >= 0)
         close(src->buf_fd);
+    if (src->stream_fp)
+        fclose(src->stream_fp);
     kn_feeder_close(src->feeder);
     free(src->name);
     free(src);

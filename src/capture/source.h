@@ -80,10 +80,11 @@ const char *kn_source_compression(const struct kn_source *src);
  * returned while this is true came from that reader. */
 bool kn_source_is_buffered(const struct kn_source *src);
 
-/* For a buffered source: a duplicate of its file descriptor (owned by the
- * caller, who closes it) and the file size the reader reads up to, so
- * another thread can walk the same frames with a kn_pcapbuf of its own.
- * -1 for other sources. */
+/* For a buffered source reading a file: a duplicate of its file
+ * descriptor (owned by the caller, who closes it) and the file size the
+ * reader reads up to, so another thread can walk the same frames with a
+ * kn_pcapbuf of its own. -1 for other sources, including the buffered
+ * reader on the feeder's pipe (decompressed or standard input). */
 int kn_source_dup_buffered(const struct kn_source *src, uint64_t *size);
 
 /* Closes and frees; NULL is fine. */

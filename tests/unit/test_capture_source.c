@@ -3,6 +3,9 @@
  * with zlib and libzstd, and the failure paths: truncation, absurd record
  * lengths, corrupt compression, early close with the feeder mid-stream. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -15,9 +18,9 @@
 
 static char tmpdir[] = "/tmp/kn-capture-XXXXXX";
 
-/* A growable byte buffer for building files. */
+/* A byte buffer for building files (4 MiB: the largest test needs ~3). */
 struct buf {
-    uint8_t d[1 << 20];
+    uint8_t d[4 << 20];
     size_t n;
 };
 static struct buf B;
@@ -425,6 +428,28 @@ static void test_corrupt_and_truncated_compression(void)
     CHECK(strstr(r.err, "gzip: truncated stream") != NULL);
 }
 
+/* A record libpcap refuses early in a zstd stream that is cut much further
+ * on (beyond what the pipe holds, so the feeder cannot have met the cut when
+ * the reader fails): the decompression error is the one reported, every
+ * time; it used to depend on whether the feeder had got there. */
+static void test_decompression_error_wins(void)
+{
+    build_pcap(false, false, 1, 20000, 140); /* ~3.1 MB decompressed */
+    uint8_t *bad = B.d + 24 + 5 * (16 + 140) + 8; /* record 5's captured length */
+    memcpy(bad, "\xa1\xd4\xc3\xb2", 4);
+    static uint8_t z[4 << 20];
+    size_t zn = zstd_bytes(B.d, B.n, z, sizeof z);
+    save("badcut.zst", z, zn * 9 / 10);
+    int zstd_said = 0;
+    for (int i = 0; i < 10; i++) {
+        struct readout r = read_all(path_of("badcut.zst"));
+        zstd_said += r.opened && r.rc == -1 && strstr(r.err, "zstd: truncated") != NULL;
+        if (i == 0)
+            printf("# %s\n", r.err);
+    }
+    CHECK_EQ(zstd_said, 10);
+}
+
 /* Closing a compressed source early must stop its thread, even when the
  * thread is blocked writing into a full pipe (about 1 MB decompressed
  * here, far more than a pipe holds). */
@@ -486,6 +511,68 @@ static void test_stop_ends_reading(void)
     kn_source_close(s);
 }
 
+/* A pcap arriving on standard input (a pipe: the feeder's path, read by
+ * the buffered reader in stream mode) that stalls after one record: a
+ * signal whose handler calls kn_source_stop() ends the blocked read with 0
+ * instead of leaving it waiting for data that may never come. */
+static struct kn_source *stop_me;
+static atomic_int stopped_reading, gave_up;
+static void on_usr1(int sig)
+{
+    (void)sig;
+    kn_source_stop(stop_me);
+}
+static int stall_fd; /* the pipe's write end */
+static void *poke_reader(void *arg)
+{
+    pthread_t reader = *(pthread_t *)arg;
+    /* Repeated: a signal that lands just before the read blocks is missed. */
+    for (int i = 0; i < 50 && !atomic_load(&stopped_reading); i++) {
+        usleep(100000);
+        pthread_kill(reader, SIGUSR1);
+    }
+    /* Never stopped: unblock the reader (more bytes, then the end) and
+     * say so; the test fails. */
+    if (!atomic_load(&stopped_reading)) {
+        atomic_store(&gave_up, 1);
+        if (write(stall_fd, "0123456789", 10) == 10)
+            close(stall_fd), stall_fd = -1;
+    }
+    return NULL;
+}
+static void test_stop_ends_blocked_stream_read(void)
+{
+    build_pcap(false, false, 1, 1, 60);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    int saved = dup(STDIN_FILENO);
+    dup2(p[0], STDIN_FILENO);
+    close(p[0]);
+    stall_fd = p[1];
+    CHECK_EQ(write(p[1], B.d, B.n), (long long)B.n);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_RESTART: the read returns EINTR */
+    sigaction(SIGUSR1, &sa, &old);
+    struct kn_err e;
+    CHECK_EQ(kn_source_open_file(&stop_me, "-", &e), 0);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    struct kn_frame f;
+    CHECK_EQ(kn_source_next(stop_me, &f, &e), 1);
+    atomic_store(&stopped_reading, 0);
+    pthread_t self = pthread_self(), poker;
+    pthread_create(&poker, NULL, poke_reader, &self);
+    CHECK_EQ(kn_source_next(stop_me, &f, &e), 0); /* blocked until stopped */
+    atomic_store(&stopped_reading, 1);
+    pthread_join(poker, NULL);
+    CHECK(!atomic_load(&gave_up)); /* ended by the stop, not by more input */
+    kn_source_close(stop_me);
+    if (stall_fd >= 0)
+        close(stall_fd);
+    sigaction(SIGUSR1, &old, NULL);
+}
+
 /* The -w writer: what it writes reads back the same (ns timestamps, the
  * link type as given, captured vs wire length), and a frame of another
  * link type is refused. */
@@ -536,10 +623,12 @@ int main(void)
     RUN(test_not_a_capture);
     RUN(test_gzip_and_zstd_by_content);
     RUN(test_concatenated_gzip_members);
+    RUN(test_decompression_error_wins);
     RUN(test_corrupt_and_truncated_compression);
     RUN(test_early_close_stops_feeder);
     RUN(test_stdin_plain_and_compressed);
     RUN(test_stop_ends_reading);
+    RUN(test_stop_ends_blocked_stream_read);
     RUN(test_writer_round_trip);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
