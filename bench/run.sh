@@ -88,13 +88,13 @@ if [[ ! -s $HOURS/23.pcap ]]; then
     --split-hours "$HOURS" >/dev/null 2>&1
   rm -f "$TMP/whole.pcap"
 fi
-SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j1 "$PACKETS" 1 \
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j1 "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
-SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j2 "$PACKETS" 1 \
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j2 "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --jobs 2 --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
-SETUP='rm -f "$TMP"/b.db*' measure kenchi_zst "$PACKETS" 1 \
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_zst "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F.zst"
-SETUP='rm -f "$TMP"/b.db*' measure kenchi_gz "$PACKETS" 1 \
+SETUP='rm -f "$TMP"/b.db*' measure kenchi_gz "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F.gz"
 
 row() { # row LABEL NAME
