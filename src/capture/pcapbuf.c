@@ -137,8 +137,40 @@ static int cover(struct kn_pcapbuf *m, uint64_t off, uint64_t len, struct kn_err
     return 0;
 }
 
+/* A record header's fields. */
+struct record {
+    uint32_t sec, frac, caplen, wirelen;
+};
+
+static struct record header_at(const struct kn_pcapbuf *m, const uint8_t *h)
+{
+    return (struct record){rd32(h, m->swap), rd32(h + 4, m->swap), rd32(h + 8, m->swap),
+                           rd32(h + 12, m->swap)};
+}
+
+/* Is the record one this reader takes? Otherwise libpcap reads on from
+ * it. (Whether the file holds all its bytes is the caller's question.) */
+static bool plain_record(const struct kn_pcapbuf *m, const struct record *r)
+{
+    return r->caplen <= m->max_caplen && r->caplen <= r->wirelen && r->sec <= INT32_MAX &&
+           r->frac < m->frac_limit;
+}
+
+/* The record at m->off, whole in the buffer, as *frame; moves past it. */
+static int take_record(struct kn_pcapbuf *m, const struct record *r, struct kn_frame *frame)
+{
+    *frame = (struct kn_frame){
+        .ts_ns = (uint64_t)r->sec * 1000000000u + (uint64_t)r->frac * m->frac_scale,
+        .caplen = r->caplen, .wirelen = r->wirelen, .linktype = m->linktype,
+        .data = m->win + (m->off + RECORD_HEADER - m->win_off)};
+    m->off += RECORD_HEADER + r->caplen;
+    return KN_PCAPBUF_FRAME;
+}
+
+#define STOPPED (-2) /* a stream read ended by the caller's stop flag */
+
 /* read() on the stream, retried when a signal interrupts it unless the
- * signal asked to stop (then -2). */
+ * signal asked to stop (then STOPPED). */
 static ssize_t read_stream(struct kn_pcapbuf *m, uint8_t *to, size_t n)
 {
     for (;;) {
@@ -146,11 +178,9 @@ static ssize_t read_stream(struct kn_pcapbuf *m, uint8_t *to, size_t n)
         if (got >= 0 || errno != EINTR)
             return got;
         if (m->stop && *m->stop)
-            return -2;
+            return STOPPED;
     }
 }
-
-#define STOPPED (-2)
 
 /* cover() for a stream: the window moves forward to start at off, keeping
  * the bytes already read from there on, and read() appends until len bytes
@@ -213,24 +243,17 @@ static int next_stream(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_e
         return KN_PCAPBUF_ERROR;
     if (rc == 0) /* nothing more: the end; a cut header: libpcap's message */
         return m->win_len == 0 ? KN_PCAPBUF_END : KN_PCAPBUF_HANDOVER;
-    const uint8_t *h = m->win + (m->off - m->win_off);
-    uint32_t sec = rd32(h, m->swap), frac = rd32(h + 4, m->swap);
-    uint32_t caplen = rd32(h + 8, m->swap), wirelen = rd32(h + 12, m->swap);
-    if (caplen > m->max_caplen || caplen > wirelen || sec > INT32_MAX || frac >= m->frac_limit)
+    struct record r = header_at(m, m->win + (m->off - m->win_off));
+    if (!plain_record(m, &r))
         return KN_PCAPBUF_HANDOVER;
-    rc = cover_stream(m, m->off, RECORD_HEADER + (uint64_t)caplen, err);
+    rc = cover_stream(m, m->off, RECORD_HEADER + (uint64_t)r.caplen, err);
     if (rc == STOPPED)
         return KN_PCAPBUF_END;
     if (rc < 0)
         return KN_PCAPBUF_ERROR;
     if (rc == 0)
         return KN_PCAPBUF_HANDOVER; /* a cut record: libpcap's message */
-    h = m->win + (m->off - m->win_off);
-    *frame = (struct kn_frame){
-        .ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * m->frac_scale,
-        .caplen = caplen, .wirelen = wirelen, .linktype = m->linktype, .data = h + RECORD_HEADER};
-    m->off += RECORD_HEADER + caplen;
-    return KN_PCAPBUF_FRAME;
+    return take_record(m, &r, frame);
 }
 
 int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err *err)
@@ -244,20 +267,12 @@ int kn_pcapbuf_next(struct kn_pcapbuf *m, struct kn_frame *frame, struct kn_err 
         return KN_PCAPBUF_HANDOVER; /* a cut record header: libpcap's error message */
     if (cover(m, m->off, RECORD_HEADER, err))
         return KN_PCAPBUF_ERROR;
-    const uint8_t *h = m->win + (m->off - m->win_off);
-    uint32_t sec = rd32(h, m->swap), frac = rd32(h + 4, m->swap);
-    uint32_t caplen = rd32(h + 8, m->swap), wirelen = rd32(h + 12, m->swap);
-    if (caplen > m->max_caplen || caplen > wirelen || caplen > left - RECORD_HEADER ||
-        sec > INT32_MAX || frac >= m->frac_limit)
+    struct record r = header_at(m, m->win + (m->off - m->win_off));
+    if (!plain_record(m, &r) || r.caplen > left - RECORD_HEADER)
         return KN_PCAPBUF_HANDOVER;
-    if (cover(m, m->off + RECORD_HEADER, caplen, err))
+    if (cover(m, m->off + RECORD_HEADER, r.caplen, err))
         return KN_PCAPBUF_ERROR;
-    *frame = (struct kn_frame){
-        .ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * m->frac_scale,
-        .caplen = caplen, .wirelen = wirelen, .linktype = m->linktype,
-        .data = m->win + (m->off + RECORD_HEADER - m->win_off)};
-    m->off += RECORD_HEADER + caplen;
-    return KN_PCAPBUF_FRAME;
+    return take_record(m, &r, frame);
 }
 
 uint64_t kn_pcapbuf_offset(const struct kn_pcapbuf *m) { return m->off; }
