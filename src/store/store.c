@@ -222,7 +222,7 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
      * commit is megabytes: 0.125 -> ~0.02 s of WAL writing on the bench
      * day, and fewer B-tree levels. Lookups read bigger pages, but they
      * are cached (analyze_cmd.c sets a 32 MiB cache). */
-    if (kn_sql_exec(st->db, "PRAGMA page_size = 65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    if (kn_sql_exec(st->db, "PRAGMA page_size = " KN_STRINGIFY(KN_NEW_PAGE_SIZE) "; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                             "PRAGMA foreign_keys = ON;", err) ||
         kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
         goto fail;

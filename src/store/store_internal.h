@@ -9,6 +9,12 @@
 
 struct kn_rowfeeds;
 
+/* The page size of databases kenchi creates (store.c says why; the page
+ * cache arena, page_arena.c, is sized for it), and as text for the PRAGMA. */
+#define KN_NEW_PAGE_SIZE 65536
+#define KN_STRINGIFY_(x) #x
+#define KN_STRINGIFY(x) KN_STRINGIFY_(x)
+
 struct kn_store {
     sqlite3 *db;
     uint32_t wide_ports;
