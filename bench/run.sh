@@ -7,7 +7,8 @@
 #   (c) tcpdump  `tcpdump -r F -w /dev/null 'tcp[13] & 2 != 0'` (a BPF filter)
 #   (d) tshark   `tshark -n -q -z dests,tree`: packets per destination address
 #                and per TCP/UDP port, counted inside tshark, on a subset
-#   plus kenchi on .zst and .gz copies (decompressed on the feeder thread).
+#   plus kenchi on .zst and .gz copies (decompressed on the feeder thread),
+#   on 24 hourly files, and kenchi's start-up against a binary with every library.
 #
 # The capture (>= 3 million packets, `kenchi gen --scale`) and its compressed
 # copies are cached in $BUILD/bench-data/. Each tool runs RUNS times; the best
@@ -125,6 +126,20 @@ sources=$(sqlite3 "$TMP/b.db" 'SELECT count(*) FROM source_day' 2>/dev/null || e
 budget=$(echo "(64 * 1048576 + 100 * $sources) / 1048576" | bc -l)
 printf 'kenchi peak RSS %.1f MiB for %s source-days; budget 64 MiB + 100 B each = %.1f MiB\n' \
   "$(echo "$rss / 1024" | bc -l)" "$sources" "$budget"
+
+# Start-up: kenchi links only the analysis's libraries; kenchi-network
+# links every library of the project, as kenchi did before the split
+# (src/cli/commands.h). Mean over 20 runs, after one untimed run.
+startup_ms() {
+  "$@" >/dev/null
+  local t0 t1 i
+  t0=$(date +%s%N)
+  for ((i = 0; i < 20; i++)); do "$@" >/dev/null; done
+  t1=$(date +%s%N)
+  echo "($t1 - $t0) / 20 / 1000000" | bc -l
+}
+printf 'start-up: kenchi --version %.1f ms; kenchi-network --version (every library) %.1f ms\n' \
+  "$(startup_ms "$KENCHI" --version)" "$(startup_ms "$(dirname "$KENCHI")/kenchi-network" --version)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The other benchmarks of the project, each measured in this same run.

@@ -13,7 +13,7 @@ pkgs="libpcap libzstd libisal zlib sqlite3 jansson gmime-3.0 libarchive libmicro
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lmagic -lfuzzy -lpthread -lm"
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-srcs=$(find src -name '*.c' ! -name main.c | sort)
+srcs=$(find src -name '*.c' ! -name 'main*.c' | sort)
 for f in fuzz/fuzz_*.c; do
   name=$(basename "$f" .c); target=${name#fuzz_}
   [[ -n "$only" && "$target" != "$only" ]] && continue

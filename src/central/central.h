@@ -36,5 +36,8 @@ int kn_central_push(const char *db, const char *url, const char *sensor, int64_t
 /* `kenchi push` and `kenchi central-report`. */
 int kn_cmd_push(int argc, char **argv);
 int kn_cmd_central_report(int argc, char **argv);
+/* `kenchi report` in kenchi-network: the same, with centre URLs opened by
+ * kn_central_open. */
+int kn_cmd_report_centre(int argc, char **argv);
 
 #endif

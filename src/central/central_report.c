@@ -250,3 +250,14 @@ out:
     free(r);
     return status;
 }
+
+static int open_all_sensors(struct kn_store **out, const char *url, struct kn_config *cfg,
+                            struct kn_err *err)
+{
+    return kn_central_open(out, url, NULL, cfg, err);
+}
+
+int kn_cmd_report_centre(int argc, char **argv)
+{
+    return kn_report_main(argc, argv, open_all_sensors);
+}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "central/central.h"
+#include "cli/commands.h"
 #include "report/report.h"
 
 static const char usage_text[] =
@@ -33,7 +33,7 @@ int kn_report_write(const struct kn_report *r, const char *format, const char *d
     return rc;
 }
 
-int kn_cmd_report(int argc, char **argv)
+int kn_report_main(int argc, char **argv, kn_report_open_centre_fn open_centre)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},     {"format", required_argument, NULL, 'f'},
@@ -112,7 +112,13 @@ int kn_cmd_report(int argc, char **argv)
     status = 1;
     /* A centre URL: its figures, loaded into an in-memory database. */
     bool centre = !strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11);
-    if (centre ? kn_central_open(&st, db, NULL, &r->cfg, &err)
+    if (centre && !open_centre) {
+        /* This program has no libpq: the helper that has runs the command. */
+        kn_helper_exec(KN_HELPER_NETWORK, argc, argv, &err);
+        fprintf(stderr, "kenchi report: %s\n", err.msg);
+        goto out;
+    }
+    if (centre ? open_centre(&st, db, &r->cfg, &err)
                : kn_store_open(&st, db, NULL, false, &r->cfg, &err)) {
         fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;
@@ -131,4 +137,9 @@ out:
     kn_report_free(r);
     free(r);
     return status;
+}
+
+int kn_cmd_report(int argc, char **argv)
+{
+    return kn_report_main(argc, argv, NULL);
 }
