@@ -80,7 +80,7 @@ measure floor "$PACKETS" "$RUNS" "$FLOOR" "$F"
 SETUP='rm -f "$TMP"/b.db*' measure kenchi "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F"
 measure tcpdump "$PACKETS" "$RUNS" tcpdump -n -r "$F" -w /dev/null 'tcp[13] & 2 != 0'
-measure tshark "$SUB_PACKETS" 1 tshark -n -r "$SUB" -q -z dests,tree
+measure tshark "$SUB_PACKETS" "$RUNS" tshark -n -r "$SUB" -q -z dests,tree
 HOURS=$DATA/hours-s$SCALE
 if [[ ! -s $HOURS/23.pcap ]]; then
   echo "generating $HOURS/HH.pcap (the same capture as 24 hourly files, cached) ..."
