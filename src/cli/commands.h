@@ -34,7 +34,8 @@ int kn_dispatch(const struct kn_command *table, int argc, char **argv);
 
 /* Replaces the process with helper running the command argv[0] with
  * argv[1..argc-1]; the new program's argv[0] is this one's. The helper is
- * looked for beside this program's executable (the build tree), then in
+ * looked for beside this program's executable (/proc/self/exe, else the
+ * directory of argv[0]; the build tree), then in
  * ../libexec/kenchi/ from there (`make install`). Returns only on failure:
  * -1 and err, naming the places looked at. */
 int kn_helper_exec(const char *helper, int argc, char **argv, struct kn_err *err);

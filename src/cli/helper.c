@@ -8,27 +8,36 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The directory of the running executable into dir (no trailing slash).
- * 0 or -1 (err). */
+/* Cuts path after its last slash into dir. 0, or -1 when it has none or
+ * does not fit. */
+static int dirname_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= size)
+        return -1;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    return 0;
+}
+
+/* The directory of the running executable into dir (no trailing slash):
+ * /proc/self/exe, or where /proc is not mounted (a bare chroot or
+ * container) the directory of argv[0] when that is a path. 0 or -1 (err). */
 static int exe_dir(char *dir, size_t size, struct kn_err *err)
 {
-    ssize_t n = readlink("/proc/self/exe", dir, size - 1);
-    if (n < 0) {
-        kn_err_errno(err, "finding kenchi's own executable (/proc/self/exe)");
-        return -1;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0 && (size_t)n < sizeof self - 1) {
+        self[n] = '\0';
+        if (dirname_of(self, dir, size) == 0)
+            return 0;
     }
-    if ((size_t)n == size - 1) {
-        kn_err_set(err, "kenchi's own executable has a path longer than %zu bytes", size - 2);
-        return -1;
-    }
-    dir[n] = '\0';
-    char *slash = strrchr(dir, '/');
-    if (!slash) {
-        kn_err_set(err, "kenchi's own executable has no directory: '%s'", dir);
-        return -1;
-    }
-    *slash = '\0';
-    return 0;
+    if (dirname_of(program_invocation_name, dir, size) == 0)
+        return 0;
+    kn_err_set(err, "cannot tell where kenchi's own executable is (/proc/self/exe unreadable, "
+                    "and it was run as '%s', not by a path): run it by its path",
+               program_invocation_name);
+    return -1;
 }
 
 int kn_helper_exec(const char *helper, int argc, char **argv, struct kn_err *err)

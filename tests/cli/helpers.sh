@@ -78,3 +78,23 @@ cp "$BIN/kenchi-mail" "$TMP/root/libexec/kenchi/"
 out=$("$TMP/root/bin/kenchi" mail --help 2>&1); rc=$?
 if [[ $rc == 0 && "$out" == *"kenchi mail"* ]]; then ok cli_installed_layout_finds_helper
 else not_ok cli_installed_layout_finds_helper "exit $rc: $(head -1 <<<"$out")"; fi
+
+# Without /proc (a bare chroot or container) the helper is found from
+# argv[0] when that is a path, and a bare name gets a clear error. ASan
+# builds need /proc themselves, so only the plain build runs this.
+if ldd "$KENCHI" 2>/dev/null | grep -q libasan; then
+  skip cli_no_proc_uses_argv0 "a sanitised build cannot start without /proc"
+  skip cli_no_proc_bare_name_says_why "a sanitised build cannot start without /proc"
+elif [[ $(id -u) != 0 ]] || ! unshare --mount --propagation private true 2>/dev/null; then
+  skip cli_no_proc_uses_argv0 "needs root and unshare(1) for a mount namespace"
+  skip cli_no_proc_bare_name_says_why "needs root and unshare(1) for a mount namespace"
+else
+  out=$(unshare --mount --propagation private sh -c \
+    'umount -l /proc && [ ! -e /proc/self/exe ] && exec "$0" mail --help' "$KENCHI" 2>&1); rc=$?
+  if [[ $rc == 0 && "$out" == *"kenchi mail"* ]]; then ok cli_no_proc_uses_argv0
+  else not_ok cli_no_proc_uses_argv0 "exit $rc: $(head -1 <<<"$out")"; fi
+  out=$(PATH="$BIN:$PATH" unshare --mount --propagation private sh -c \
+    'umount -l /proc && exec kenchi mail --help' 2>&1); rc=$?
+  if [[ $rc == 1 && "$out" == *"run it by its path"* ]]; then ok cli_no_proc_bare_name_says_why
+  else not_ok cli_no_proc_bare_name_says_why "exit $rc: $(head -1 <<<"$out")"; fi
+fi
