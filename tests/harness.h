@@ -12,6 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The whole file at path, or NULL when it cannot be opened or read in
+ * full; *len gets its size. One byte more is allocated, so a caller may
+ * end the bytes with a NUL. Caller frees. */
+static inline unsigned char *th_slurp(const char *path, size_t *len)
+{
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = sz >= 0 ? malloc((size_t)sz + 1) : NULL;
+    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b)
+        *len = (size_t)sz;
+    return b;
+}
+
 static int th_failed_total;
 static int th_current_failed;
 static const char *th_current_name;

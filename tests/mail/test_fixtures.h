@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "harness.h"
 #include "mail/internal.h"
 
 /* The bytes of dir/name, or NULL; *len gets their count. Caller frees. */
@@ -14,16 +15,7 @@ static inline uint8_t *fixture_slurp(const char *dir, const char *name, size_t *
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(sz > 0 ? (size_t)sz + 1 : 1);
-    *len = b && sz > 0 ? fread(b, 1, (size_t)sz, f) : 0;
-    fclose(f);
-    return b;
+    return th_slurp(path, len);
 }
 
 /* Appends p as base64 in 76-character lines. */

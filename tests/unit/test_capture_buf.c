@@ -70,25 +70,19 @@ static const char *zstd_copy(const char *path)
 {
     static char zpath[600];
     snprintf(zpath, sizeof zpath, "%s.zst", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *raw = malloc(n > 0 ? (size_t)n : 1);
-    size_t zcap = ZSTD_compressBound((size_t)(n > 0 ? n : 0));
-    uint8_t *z = malloc(zcap);
+    size_t n;
+    uint8_t *raw = th_slurp(path, &n);
+    size_t zcap = ZSTD_compressBound(n);
+    uint8_t *z = raw ? malloc(zcap) : NULL;
     const char *out = NULL;
-    if (raw && z && fread(raw, 1, (size_t)n, f) == (size_t)n) {
-        size_t zn = ZSTD_compress(z, zcap, raw, (size_t)n, 1);
+    if (z) {
+        size_t zn = ZSTD_compress(z, zcap, raw, n, 1);
         FILE *g = ZSTD_isError(zn) ? NULL : fopen(zpath, "wb");
         if (g) {
             out = fwrite(z, 1, zn, g) == zn ? zpath : NULL;
             fclose(g);
         }
     }
-    fclose(f);
     free(raw);
     free(z);
     return out;
