@@ -8,7 +8,8 @@
 #   (d) tshark   `tshark -n -q -z dests,tree`: packets per destination address
 #                and per TCP/UDP port, counted inside tshark, on a subset
 #   plus kenchi on .zst and .gz copies (decompressed on the feeder thread),
-#   on 24 hourly files, and kenchi's start-up against a binary with every library.
+#   on 24 hourly files, and kenchi's start-up against a binary with every library;
+#   and (b)'s phases from its --timing (reading against the floor, storing per row).
 #
 # The capture (>= 3 million packets, `kenchi gen --scale`) and its compressed
 # copies are cached in $BUILD/bench-data/. Each tool runs RUNS times; the best
