@@ -8,7 +8,8 @@
 #   (d) tshark   `tshark -n -q -z dests,tree`: packets per destination address
 #                and per TCP/UDP port, counted inside tshark, on a subset
 #   plus kenchi on .zst and .gz copies (decompressed on the feeder thread),
-#   on 24 hourly files, and kenchi's start-up against a binary with every library.
+#   on 24 hourly files, and kenchi's start-up against a binary with every library;
+#   and (b)'s phases from its --timing (reading against the floor, storing per row).
 #
 # The capture (>= 3 million packets, `kenchi gen --scale`) and its compressed
 # copies are cached in $BUILD/bench-data/. Each tool runs RUNS times; the best
@@ -47,7 +48,8 @@ SUB_PACKETS=$("$FLOOR" "$SUB")
 
 # measure NAME PACKETS RUNS CMD...: runs CMD RUNS times (before each run,
 # $SETUP if set, untimed); records the best wall time, the best CPU time and
-# the largest peak RSS in $TMP/NAME.
+# the largest peak RSS in $TMP/NAME, and the best run's standard error in
+# $TMP/NAME.err.
 measure() {
   local name=$1 packets=$2 runs=$3
   shift 3
@@ -59,7 +61,10 @@ measure() {
     read -r wall user sys kb <"$TMP/time"
     local cpu
     cpu=$(echo "$user + $sys" | bc -l)
-    if [[ -z $best_wall ]] || (($(echo "$wall < $best_wall" | bc -l))); then best_wall=$wall; fi
+    if [[ -z $best_wall ]] || (($(echo "$wall < $best_wall" | bc -l))); then
+      best_wall=$wall
+      cp "$TMP/err" "$TMP/$name.err"
+    fi
     if [[ -z $best_cpu ]] || (($(echo "$cpu < $best_cpu" | bc -l))); then best_cpu=$cpu; fi
     ((kb > rss)) && rss=$kb
   done
@@ -78,7 +83,7 @@ echo
 
 measure floor "$PACKETS" "$RUNS" "$FLOOR" "$F"
 SETUP='rm -f "$TMP"/b.db*' measure kenchi "$PACKETS" "$RUNS" \
-  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$F"
+  "$KENCHI" analyze --timing --db "$TMP/b.db" "${SENSORS[@]}" "$F"
 measure tcpdump "$PACKETS" "$RUNS" tcpdump -n -r "$F" -w /dev/null 'tcp[13] & 2 != 0'
 measure tshark "$SUB_PACKETS" "$RUNS" tshark -n -r "$SUB" -q -z dests,tree
 HOURS=$DATA/hours-s$SCALE
@@ -90,7 +95,7 @@ if [[ ! -s $HOURS/23.pcap ]]; then
   rm -f "$TMP/whole.pcap"
 fi
 SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j1 "$PACKETS" "$RUNS" \
-  "$KENCHI" analyze --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
+  "$KENCHI" analyze --timing --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
 SETUP='rm -f "$TMP"/b.db*' measure kenchi_hours_j2 "$PACKETS" "$RUNS" \
   "$KENCHI" analyze --jobs 2 --db "$TMP/b.db" "${SENSORS[@]}" "$HOURS"/*.pcap
 SETUP='rm -f "$TMP"/b.db*' measure kenchi_zst "$PACKETS" "$RUNS" \
@@ -121,6 +126,22 @@ for basis in wall cpu; do
     "$(echo "$b / $(rate tshark $basis)" | bc -l)"
 done
 echo "(d) ran on the first $SUB_PACKETS packets of the capture; its rate is packets of that subset per second"
+
+# Where (b)'s time went, from its best run (--timing): reading grows with
+# the packets, storing with the source-days; the floor only reads.
+phase() { awk -v p="$2" '$1 == "timing:" && $2 == p {print $3}' "$TMP/$1.err"; }
+for name in kenchi kenchi_hours_j1; do
+  label="(b)"
+  [[ $name == kenchi_hours_j1 ]] && label="24 hourly files"
+  printf 'phases of %s, best run: open %s s, read %s s, store %s s (%s), close %s s\n' "$label" \
+    "$(phase $name open)" "$(phase $name read)" "$(phase $name store)" \
+    "$(awk '$1 == "timing:" && $2 == "store" {print $5, $6, $7, $8, $9, "port rows"}' "$TMP/$name.err")" \
+    "$(phase $name close)"
+done
+read -r _ floor_wall _ _ <"$TMP/floor"
+printf 'reading phase of (b) against the floor (a): %.2f; storing: %.2f us per source-day and port row\n' \
+  "$(echo "$floor_wall / $(phase kenchi read)" | bc -l)" \
+  "$(awk '$1 == "timing:" && $2 == "store" {gsub(",", "", $7); gsub(",", "", $9); print $3 * 1e6 / ($7 + $9)}' "$TMP/kenchi.err")"
 read -r _ _ _ rss <"$TMP/kenchi"
 sources=$(sqlite3 "$TMP/b.db" 'SELECT count(*) FROM source_day' 2>/dev/null || echo 0)
 budget=$(echo "(64 * 1048576 + 100 * $sources) / 1048576" | bc -l)

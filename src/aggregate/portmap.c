@@ -20,6 +20,15 @@ void kn_portmap_free(struct kn_portmap *m)
     kn_portmap_init(m);
 }
 
+void kn_portmap_clear(struct kn_portmap *m)
+{
+    if (!m->used)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        m->slots[i].key = KN_PORTMAP_EMPTY;
+    m->used = 0;
+}
+
 static int grow_to(struct kn_portmap *m, size_t cap)
 {
     /* Freed by kn_portmap_free() (or here, replacing the old array). */

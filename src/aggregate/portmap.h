@@ -45,6 +45,8 @@ static inline unsigned kn_port_key_port(uint32_t k) { return k & 0xFFFF; }
 
 void kn_portmap_init(struct kn_portmap *m);
 void kn_portmap_free(struct kn_portmap *m);
+/* Empties m but keeps its slots for reuse. */
+void kn_portmap_clear(struct kn_portmap *m);
 
 /* key's slot, created with zero counts when absent. NULL out of memory.
  * Valid until the next kn_portmap_slot() on m. */

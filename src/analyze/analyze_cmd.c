@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,11 +20,12 @@
 #include "analyze/group.h"
 #include "analyze/pipeline.h"
 #include "report/numfmt.h"
+#include "util/monoclock.h"
 
 static const char usage_text[] =
     "usage: kenchi analyze --db PATH --sensor CIDR [--sensor CIDR]... [--tz ZONE]\n"
     "                      [--wide-ports N] [--keep-partial] [--jobs N]\n"
-    "                      [--files-per-commit N] FILE...\n"
+    "                      [--files-per-commit N] [--timing] FILE...\n"
     "\n"
     "Reads captures (pcap or pcapng, plain, gzip or zstd; \"-\" for standard input),\n"
     "counts every packet to a sensor address into the figures of docs/metrics.md and\n"
@@ -46,6 +48,9 @@ static const char usage_text[] =
     "                    store at most N files per transaction (default: a group\n"
     "                    is stored after 10 s of reading or 2 Mi source records,\n"
     "                    and at the end; 1 stores each file once it is read)\n"
+    "  --timing          say on standard error, at the end, where the run's time\n"
+    "                    went: opening the database, reading (with packets and\n"
+    "                    bytes per second), storing (rows written), closing\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
@@ -99,20 +104,13 @@ struct progress {
     bool shown;
 };
 
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 static void show_progress(void *ctx, const struct kn_ingest *ing, const struct kn_source_stats *ss)
 {
     struct progress *pr = ctx;
-    if (seconds_since(&pr->last) < 0.5)
+    if (kn_seconds_since(&pr->last) < 0.5)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &pr->last);
-    double el = seconds_since(&pr->start);
+    pr->last = kn_mono_now();
+    double el = kn_seconds_since(&pr->start);
     char pk[32], rate[32];
     kn_fmt_thousands(ing->packets, pk, sizeof pk);
     kn_fmt_thousands((uint64_t)(el > 0 ? (double)ing->packets / el : 0), rate, sizeof rate);
@@ -148,6 +146,43 @@ static void print_summary(const char *name, const struct kn_run_result *r)
                r->skipped_as);
     else
         printf("; stored\n");
+}
+
+/* Where a run's time went (--timing): wall seconds of each phase, which
+ * follow each other on the main thread, so that with the process's
+ * start-up (loading libraries, before the command starts) they make up the
+ * run's wall time. */
+struct timing {
+    struct timespec start;          /* the command started */
+    double open, read, store, close;
+    uint64_t packets, bytes;        /* frames read and input bytes consumed, every file */
+};
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru))
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void print_timing(const struct timing *t, const struct kn_group_tally *g)
+{
+    char pk[32], pps[32], sd[32], pr[32];
+    kn_fmt_thousands(t->packets, pk, sizeof pk);
+    kn_fmt_thousands(t->read > 0 ? (uint64_t)((double)t->packets / t->read) : 0, pps, sizeof pps);
+    kn_fmt_thousands(g->source_days, sd, sizeof sd);
+    kn_fmt_thousands(g->port_rows, pr, sizeof pr);
+    double mib = (double)t->bytes / 1048576.0;
+    fprintf(stderr, "timing: open  %.3f s\n", t->open);
+    fprintf(stderr, "timing: read  %.3f s  %s packets  %s packets/s  %.1f MiB  %.1f MiB/s\n", t->read,
+            pk, pps, mib, t->read > 0 ? mib / t->read : 0.0);
+    fprintf(stderr, "timing: store %.3f s  %zu commit%s  %s source-days  %s port rows\n", t->store,
+            g->commits, g->commits == 1 ? "" : "s", sd, pr);
+    fprintf(stderr, "timing: close %.3f s\n", t->close);
+    fprintf(stderr, "timing: total %.3f s wall  %.3f s CPU\n", kn_seconds_since(&t->start),
+            cpu_seconds());
 }
 
 /* The run's tally, kept by report_file(). */
@@ -188,10 +223,13 @@ int kn_cmd_analyze(int argc, char **argv)
         {"tz", required_argument, NULL, 'z'},       {"wide-ports", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},           {"keep-partial", no_argument, NULL, 'k'},
         {"jobs", required_argument, NULL, 'j'},     {"files-per-commit", required_argument, NULL, 'f'},
+        {"timing", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
-    bool keep_partial = false;
+    bool keep_partial = false, want_timing = false, ran = false;
+    struct timing tm = {.start = kn_mono_now()};
+    struct timespec t0;
     /* Large: on the heap. Freed before every return below. */
     struct kn_config_request *req = calloc(1, sizeof *req);
     struct kn_config *cfg = calloc(1, sizeof *cfg);
@@ -247,6 +285,9 @@ int kn_cmd_analyze(int argc, char **argv)
         case 'k':
             keep_partial = true;
             break;
+        case 't':
+            want_timing = true;
+            break;
         case 'j': {
             char *end;
             unsigned long n = strtoul(optarg, &end, 10);
@@ -290,6 +331,7 @@ int kn_cmd_analyze(int argc, char **argv)
      * 256 (the bench day's whole database) were no faster and put --jobs 2
      * over the memory budget (79 MiB of 77.6); larger commits take the rest
      * of the 32 MiB cache below from malloc(). */
+    t0 = kn_mono_now();
     kn_store_page_arena(db, 160);
     int orc = kn_store_open(&st, db, req, true, cfg, &err);
     if (orc) {
@@ -321,6 +363,8 @@ int kn_cmd_analyze(int argc, char **argv)
         fprintf(stderr, "kenchi analyze: %s\n", err.msg);
         goto out;
     }
+    tm.open = kn_seconds_since(&t0);
+    ran = true;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -333,6 +377,7 @@ int kn_cmd_analyze(int argc, char **argv)
     for (int i = optind; i < argc && !stop && !pls[0].interrupted; i += jobs) {
         struct job batch[MAX_JOBS];
         int n = argc - i < jobs ? argc - i : jobs;
+        t0 = kn_mono_now();
         for (int k = 0; k < n; k++) {
             struct job *j = &batch[k];
             memset(j, 0, sizeof *j);
@@ -352,8 +397,7 @@ int kn_cmd_analyze(int argc, char **argv)
             struct job *j = &batch[k];
             if (!j->src || j->threaded || (n > 1 && k > 0))
                 continue;
-            struct progress pr = {.name = j->name};
-            clock_gettime(CLOCK_MONOTONIC, &pr.start);
+            struct progress pr = {.name = j->name, .start = kn_mono_now()};
             pr.last = pr.start;
             j->rc = kn_pipeline_read(j->pl, j->src, &j->res, tty && n == 1 ? show_progress : NULL,
                                      &pr, &j->err);
@@ -364,8 +408,16 @@ int kn_cmd_analyze(int argc, char **argv)
             if (batch[k].threaded)
                 pthread_join(batch[k].thread, NULL);
             sig_source[k] = NULL;
+            if (batch[k].src) {
+                struct kn_source_stats ss;
+                kn_source_get_stats(batch[k].src, &ss);
+                tm.bytes += ss.bytes_read;
+                tm.packets += batch[k].res.ingest.packets;
+            }
             kn_source_close(batch[k].src);
         }
+        tm.read += kn_seconds_since(&t0);
+        t0 = kn_mono_now();
         for (int k = 0; k < n && !stop; k++) {
             struct job *j = &batch[k];
             const char *name = j->name;
@@ -397,9 +449,12 @@ int kn_cmd_analyze(int argc, char **argv)
             if (kn_group_due(&group))
                 kn_group_flush(&group, report_file, &run);
         }
+        tm.store += kn_seconds_since(&t0);
     }
     /* What was read in full is stored, also when a signal stopped the run. */
+    t0 = kn_mono_now();
     kn_group_flush(&group, report_file, &run);
+    tm.store += kn_seconds_since(&t0);
     int files = run.files, failed = run.failed;
     struct kn_run_result total = run.total;
     if (files > 1) {
@@ -410,12 +465,16 @@ int kn_cmd_analyze(int argc, char **argv)
     /* Stopped by a signal: the shell's convention, 128 + its number. */
     status = caught_signal ? 128 + caught_signal : failed ? 1 : 0;
 out:
-    kn_group_free(&group);
     for (int k = 0; k < n_pl; k++) {
         sig_pipeline[k] = NULL;
         kn_pipeline_free(&pls[k]);
     }
+    t0 = kn_mono_now();
     kn_store_close(st);
+    tm.close = kn_seconds_since(&t0);
+    if (want_timing && ran)
+        print_timing(&tm, &group.tally);
+    kn_group_free(&group);
     free(req);
     free(cfg);
     return status;

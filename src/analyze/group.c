@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aggregate/aggregate.h"
+#include "util/monoclock.h"
 
 int kn_group_init(struct kn_group *g, struct kn_store *store, uint32_t wide_ports,
                   size_t max_files, struct kn_err *err)
@@ -85,7 +86,7 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
         return -1;
     f->res.status = KN_RUN_COMMITTED;
     if (g->counted++ == 0)
-        clock_gettime(CLOCK_MONOTONIC, &g->first);
+        g->first = kn_mono_now();
     /* The first file's figures are taken over whole (the group's empty
      * aggregate goes to the pipeline instead); later ones are merged. A
      * merge that fails half way leaves the group's figures wrong: the
@@ -108,10 +109,7 @@ bool kn_group_due(const struct kn_group *g)
         return true;
     if (kn_agg_n_sources(g->agg) >= KN_GROUP_MAX_SOURCES)
         return true;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double age = (double)(now.tv_sec - g->first.tv_sec) + (double)(now.tv_nsec - g->first.tv_nsec) / 1e9;
-    return age >= KN_GROUP_MAX_SECONDS;
+    return kn_seconds_since(&g->first) >= KN_GROUP_MAX_SECONDS;
 }
 
 int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
@@ -135,8 +133,18 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
                 if (g->files[i].res.status == KN_RUN_COMMITTED)
                     cf[k++] = (struct kn_commit_file){g->files[i].res.hash, g->files[i].name,
                                                       &g->files[i].res.ingest};
+            struct timespec t0 = kn_mono_now();
+            uint64_t sources = kn_agg_n_sources(g->agg), ports = 0;
+            for (size_t d = 0; d < kn_agg_n_days(g->agg); d++)
+                ports += kn_agg_day_at(g->agg, d)->ports.used;
             rc = kn_store_commit_files(g->store, cf, k, g->agg, &raced, &err);
             free(cf);
+            if (rc == 0) {
+                g->tally.commits++;
+                g->tally.source_days += sources;
+                g->tally.port_rows += ports;
+            }
+            g->tally.seconds += kn_seconds_since(&t0);
         }
     }
     char msg[sizeof err.msg + 256];

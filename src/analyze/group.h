@@ -31,6 +31,16 @@ struct kn_group_file {
     struct kn_run_result res;  /* KN_RUN_COMMITTED once stored, or KN_RUN_SKIPPED */
 };
 
+/* What a run's flushes wrote, for `kenchi analyze --timing`: the rows
+ * kenchi's aggregate held when each transaction began (a merge with rows
+ * already stored writes no more rows than that). */
+struct kn_group_tally {
+    size_t commits;          /* transactions that stored at least one file */
+    uint64_t source_days;    /* source-day records */
+    uint64_t port_rows;      /* (day, family, protocol, port) counters */
+    double seconds;          /* wall time inside the transactions */
+};
+
 struct kn_group {
     struct kn_store *store;       /* borrowed */
     struct kn_agg *agg;           /* owned: the counted files' figures */
@@ -39,6 +49,7 @@ struct kn_group {
     size_t counted;               /* files whose figures are in agg */
     size_t max_files;             /* due at this many counted files; 0 no limit */
     struct timespec first;        /* when the first counted file was added */
+    struct kn_group_tally tally;  /* what the flushes wrote so far */
     char broken[sizeof((struct kn_err *)0)->msg]; /* why agg is wrong (a merge failed), or "" */
 };
 

@@ -316,6 +316,75 @@ static void test_many_sources_and_reset(void)
     kn_agg_free(a);
 }
 
+/* ports distinct TCP ports from one source on the day starting at t (s). */
+static void add_ports(struct kn_agg *a, uint64_t t, unsigned first, unsigned ports)
+{
+    for (unsigned k = 0; k < ports; k++) {
+        struct kn_pkt p = tcp4("198.51.100.9", "192.0.2.1", first + k, KN_TCP_SYN, (t + 60) * NS);
+        add(a, &p);
+    }
+}
+
+static size_t port_keys(const struct kn_agg_day *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->ports.cap; i++)
+        n += d->ports.slots[i].key != KN_PORTMAP_EMPTY;
+    return n;
+}
+
+/* A reset keeps the days' port tables (emptied) for the next capture, up
+ * to a bound, and what is counted afterwards is what a fresh aggregate
+ * counts: no key or count of the days before survives. */
+static void test_port_tables_reused_after_reset(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    add_ports(a, T0, 0, 40000); /* 40,000 keys: a table of 65,536 slots, 4 MiB */
+    size_t table = 65536 * sizeof(struct kn_port_counts);
+    CHECK_EQ(kn_agg_day_at(a, 0)->ports.cap, 65536);
+    size_t before = kn_agg_memory(a);
+    kn_agg_reset(a);
+    CHECK_EQ(kn_agg_n_days(a), 0);
+    CHECK(kn_agg_memory(a) + 4096 > table); /* kept */
+    add_ports(a, T0 + 86400, 50000, 10);
+    CHECK_EQ(kn_agg_n_days(a), 1);
+    const struct kn_agg_day *d = kn_agg_day_at(a, 0);
+    CHECK_EQ(d->day, 18400);
+    CHECK_EQ(d->ports.cap, 65536); /* the kept table, not a new one */
+    CHECK_EQ(port_keys(d), 10);
+    CHECK(kn_portmap_find(&d->ports, kn_port_key(KN_FAM_V4, KN_PROTO_TCP, 7)) == NULL);
+    const struct kn_port_counts *c = kn_portmap_find(&d->ports, kn_port_key(KN_FAM_V4, KN_PROTO_TCP, 50003));
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_EQ(c->accesses, 1);
+        CHECK_EQ(c->probes, 1);
+    }
+    CHECK_EQ(d->c[KN_FAM_V4].accesses, 10);
+    CHECK(kn_agg_memory(a) < before + 4096); /* no second table */
+
+    /* Twelve days of 4 MiB tables: a reset keeps 32 MiB of them (eight)
+     * and frees the rest; counting twelve days again still works. */
+    kn_agg_reset(a);
+    for (unsigned day = 0; day < 12; day++)
+        add_ports(a, T0 + 86400ull * day, 0, 40000);
+    CHECK_EQ(kn_agg_n_days(a), 12);
+    size_t twelve = kn_agg_memory(a);
+    kn_agg_reset(a);
+    size_t after = kn_agg_memory(a);
+    CHECK(twelve - after >= 4 * table);
+    CHECK(after < twelve - 4 * table + table / 2);
+    for (unsigned day = 0; day < 12; day++)
+        add_ports(a, T0 + 86400ull * day, 100, 3);
+    CHECK_EQ(kn_agg_n_days(a), 12);
+    for (size_t i = 0; i < 12; i++) {
+        CHECK_EQ(port_keys(kn_agg_day_at(a, i)), 3);
+        CHECK_EQ(kn_agg_day_at(a, i)->c[KN_FAM_V4].accesses, 3);
+    }
+    kn_agg_free(a);
+}
+
 int main(void)
 {
     RUN(test_day_numbers);
@@ -324,5 +393,6 @@ int main(void)
     RUN(test_wide_port_threshold);
     RUN(test_merge_equals_one_pass);
     RUN(test_many_sources_and_reset);
+    RUN(test_port_tables_reused_after_reset);
     TEST_MAIN_END();
 }
