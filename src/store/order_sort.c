@@ -1,4 +1,5 @@
-/* In-place sort of write-order entries; see order_sort.h. */
+/* In-place sort of write-order entries; see order_sort.h. A radix sort on
+ * the key bytes, with an introsort for small buckets. */
 #include "store/order_sort.h"
 
 #include <stdbool.h>
@@ -86,10 +87,96 @@ static void sort_orders(struct kn_order *v, size_t n, unsigned depth)
             swap_order(&v[k], &v[k - 1]);
 }
 
-void kn_order_sort(struct kn_order *v, size_t n)
+static void intro_sort(struct kn_order *v, size_t n)
 {
     unsigned depth = 0;
     for (size_t m = n; m > 1; m >>= 1)
         depth += 2;
     sort_orders(v, n, depth);
+}
+
+/* An entry's 16-byte sort key as two words, most significant first: the
+ * day (its sign flipped, so that unsigned order is signed order), the key,
+ * the index. */
+static uint64_t key_word(const struct kn_order *e, unsigned w)
+{
+    if (w == 0)
+        return (uint64_t)((uint32_t)e->day ^ 0x80000000u) << 32 | e->key >> 32;
+    return e->key << 32 | e->idx;
+}
+
+/* Byte b (0..15) of the sort key. */
+static unsigned key_byte(const struct kn_order *e, unsigned b)
+{
+    return (unsigned)(key_word(e, b >> 3) >> (56 - 8 * (b & 7))) & 0xFF;
+}
+
+/* The first byte in which some entry of v[0..n) differs from v[0] (16 if
+ * none): the bytes before it need no pass of their own. */
+static unsigned first_varying_byte(const struct kn_order *v, size_t n)
+{
+    for (unsigned w = 0; w < 2; w++) {
+        uint64_t first = key_word(&v[0], w), diff = 0;
+        for (size_t i = 1; i < n; i++)
+            diff |= key_word(&v[i], w) ^ first;
+        if (diff)
+            return 8 * w + (unsigned)__builtin_clzll(diff) / 8;
+    }
+    return 16;
+}
+
+/* Buckets at most this large are left to the comparison sort. */
+#define RADIX_MIN 64
+
+/* In-place most-significant-byte-first radix sort ("American flag sort"):
+ * per key byte, one pass counts the bucket sizes and a second moves every
+ * entry into its bucket by swapping along cycles; then each bucket is
+ * sorted on the next byte. A byte that all entries share costs only its
+ * counting pass (a commit's entries are mostly of one day, and IPv4 keys
+ * use 6 of their 8 bytes). At most 16 levels, each O(n): linear whatever
+ * the addresses, where the comparison sort needed ~1.1 s for 10 million
+ * entries of one day (a tenth of that commit). */
+static void radix_sort(struct kn_order *v, size_t n, unsigned b)
+{
+    for (;;) {
+        if (n <= RADIX_MIN || b == 16) {
+            intro_sort(v, n);
+            return;
+        }
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[key_byte(&v[i], b)]++;
+        if (count[key_byte(&v[0], b)] == n) {
+            /* one bucket: on to the next byte that varies, moving nothing */
+            b = first_varying_byte(v, n);
+            continue;
+        }
+        size_t next[256], end[256], at = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            next[d] = at;
+            at += count[d];
+            end[d] = at;
+        }
+        for (unsigned d = 0; d < 256; d++) {
+            while (next[d] < end[d]) {
+                struct kn_order e = v[next[d]];
+                unsigned k;
+                while ((k = key_byte(&e, b)) != d) {
+                    struct kn_order t = v[next[k]];
+                    v[next[k]++] = e;
+                    e = t;
+                }
+                v[next[d]++] = e;
+            }
+        }
+        for (unsigned d = 0; d < 256; d++)
+            if (count[d] > 1)
+                radix_sort(v + end[d] - count[d], count[d], b + 1);
+        return;
+    }
+}
+
+void kn_order_sort(struct kn_order *v, size_t n)
+{
+    radix_sort(v, n, 0);
 }

@@ -250,13 +250,25 @@ static void prefetch_ahead(struct kn_agg *agg, const struct kn_order *ord, size_
     }
 }
 
+/* Records the feed copies out of the aggregate at a time, in key order:
+ * 128 KiB, which stays in the core's L2 while SQLite takes them. */
+enum { GATHER = 2048 };
+
 /* The feed (kn_feed_sources) of one day's records, ord[begin, end) in key
- * order, already merged with their stored rows where the day has any. */
+ * order, already merged with their stored rows where the day has any.
+ *
+ * Key order visits the records at random. Reading each one as its row
+ * comes, between SQLite's inserts, every record was a cache and TLB miss
+ * of its own: with 10 million records (640 MB) that wait was 19% of the
+ * run. The feed instead copies the next GATHER records in one tight loop,
+ * where the processor overlaps the misses, and SQLite reads the copies. */
 struct source_feed {
     struct kn_agg *agg;
     const struct kn_order *ord;
     size_t begin, end, i;            /* i: the current row + 1, from begin */
-    const struct kn_src_day *r;      /* the current row's record */
+    const struct kn_src_day *r;      /* the current row's record (in gathered) */
+    struct kn_src_day *gathered;     /* GATHER copies, the caller's; rows [at, at + n) */
+    size_t at, n;
     const char *day;
     uint32_t wide;
     struct writer *w;                /* its blob buffer holds the current port set */
@@ -267,6 +279,23 @@ static void source_rewind(void *ctx)
 {
     struct source_feed *f = ctx;
     f->i = f->begin;
+    f->n = 0;
+}
+
+/* Copies the records of rows [i, i + GATHER) (or up to the end) and
+ * prefetches the port sets that live apart. */
+static void gather(struct source_feed *f, size_t i)
+{
+    size_t n = f->end - i < GATHER ? f->end - i : GATHER;
+    for (size_t k = 0; k < n; k++) {
+        if (k + 16 < n)
+            __builtin_prefetch(kn_agg_source_at(f->agg, f->ord[i + k + 16].idx));
+        f->gathered[k] = *kn_agg_source_at(f->agg, f->ord[i + k].idx);
+        if (f->gathered[k].cap)
+            __builtin_prefetch(f->gathered[k].set.heap);
+    }
+    f->at = i;
+    f->n = n;
 }
 
 static bool source_next(void *ctx)
@@ -274,8 +303,10 @@ static bool source_next(void *ctx)
     struct source_feed *f = ctx;
     if (f->i >= f->end)
         return false;
-    prefetch_ahead(f->agg, f->ord, f->i, f->end);
-    f->r = kn_agg_source_at(f->agg, f->ord[f->i++].idx);
+    if (f->i - f->at >= f->n || f->i < f->at)
+        gather(f, f->i);
+    f->r = &f->gathered[f->i - f->at];
+    f->i++;
     if (f->r->family == 4)
         format_v4(f->r->addr, f->addr);
     else
@@ -326,6 +357,12 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
     }
     struct writer w = {.db = db};
     int rc = -1;
+    /* The feed's copies; freed at out. */
+    struct kn_src_day *gathered = malloc(GATHER * sizeof *gathered);
+    if (!gathered) {
+        kn_err_set(err, "out of memory writing source records");
+        return -1;
+    }
     if (kn_sql_prepare(db, &w.has, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err) ||
         kn_sql_prepare(db, &w.get,
                        "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
@@ -348,7 +385,7 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
         }
         /* The rows go in as one INSERT ... SELECT (rowfeed.h). */
         struct source_feed f = {.agg = agg, .ord = ord, .begin = i, .end = end, .day = day,
-                                .wide = wide, .w = &w};
+                                .wide = wide, .w = &w, .gathered = gathered};
         const struct kn_rowfeed feed = {&f, source_rewind, source_next, source_column};
         if (kn_rowfeed_exec(db, feeds, KN_FEED_SOURCES, &feed,
                             has ? "INSERT OR REPLACE INTO source_day SELECT * FROM kn_feed_sources"
@@ -361,5 +398,6 @@ out:
     sqlite3_finalize(w.has);
     sqlite3_finalize(w.get);
     free(w.blob);
+    free(gathered);
     return rc;
 }

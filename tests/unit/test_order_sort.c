@@ -1,8 +1,9 @@
 /* store/order_sort: kn_order_sort puts entries in (day, key, idx) order
  * and keeps every entry, checked against qsort with the same order as an
  * independent oracle, on random arrays of many sizes (with repeated days
- * and keys) and on the patterns that break naive quicksorts: sorted,
- * reversed, all keys equal, organ pipe, and few distinct keys. */
+ * and keys), on the patterns that break naive quicksorts (sorted,
+ * reversed, all keys equal, organ pipe, few distinct keys) and on the
+ * shapes of a commit's keys, which exercise every byte of the radix sort. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,26 +67,39 @@ static void test_random_sizes(void)
     }
 }
 
-static void test_adversarial_patterns(void)
+/* Entry i of n in pattern p. 0-4 break naive quicksorts (sorted,
+ * reversed, all keys equal, organ pipe, three keys; idx runs backwards so
+ * that equal keys are out of order too); 5-8 are the shapes a commit gives
+ * the radix sort: many entries of one day with IPv4 keys of 48 bits and
+ * IPv6 keys with the top bit set, a day before 1970 and the day after it,
+ * keys apart in their lowest byte only, and any day with any key. */
+enum { N_PATTERNS = 9 };
+static struct kn_order patterned(int p, uint32_t i, uint32_t n)
 {
-    enum { N = 50000 };
+    uint64_t r = next_rand();
+    switch (p) {
+    case 0: return (struct kn_order){.day = 7, .idx = n - 1 - i, .key = i};
+    case 1: return (struct kn_order){.day = 7, .idx = n - 1 - i, .key = n - i};
+    case 2: return (struct kn_order){.day = 7, .idx = n - 1 - i, .key = 42};
+    case 3: return (struct kn_order){.day = 7, .idx = n - 1 - i, .key = i < n / 2 ? i : n - i};
+    case 4: return (struct kn_order){.day = 7, .idx = n - 1 - i, .key = r % 3};
+    case 5: return (struct kn_order){.day = 18399, .idx = i, .key = r & 1 ? r >> 16 : 1ull << 63 | r >> 1};
+    case 6: return (struct kn_order){.day = (int32_t)(r & 1) - 1, .idx = i, .key = r >> 40};
+    case 7: return (struct kn_order){.day = 3, .idx = n - 1 - i, .key = 0x0102030405060700ull | (r & 0xFF)};
+    default: return (struct kn_order){.day = (int32_t)(uint32_t)(r >> 32), .idx = i, .key = next_rand()};
+    }
+}
+
+static void test_patterns(void)
+{
+    enum { N = 200000 };
     struct kn_order *v = malloc(N * sizeof *v);
     CHECK(v != NULL);
     if (!v)
         return;
-    for (int pattern = 0; pattern < 5; pattern++) {
-        for (uint32_t i = 0; i < N; i++) {
-            uint64_t key;
-            switch (pattern) {
-            case 0: key = i; break;                            /* sorted */
-            case 1: key = N - i; break;                        /* reversed */
-            case 2: key = 42; break;                           /* all equal */
-            case 3: key = i < N / 2 ? i : N - i; break;        /* organ pipe */
-            default: key = next_rand() % 3; break;             /* three keys */
-            }
-            /* idx runs backwards so that equal keys are out of order too */
-            v[i] = (struct kn_order){.day = 7, .idx = N - 1 - i, .key = key};
-        }
+    for (int p = 0; p < N_PATTERNS; p++) {
+        for (uint32_t i = 0; i < N; i++)
+            v[i] = patterned(p, i, N);
         check_sorted_like_qsort(v, N);
     }
     free(v);
@@ -94,6 +108,6 @@ static void test_adversarial_patterns(void)
 int main(void)
 {
     RUN(test_random_sizes);
-    RUN(test_adversarial_patterns);
+    RUN(test_patterns);
     TEST_MAIN_END();
 }
