@@ -200,9 +200,20 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
         sqlite3_stmt *q;
         if (kn_sql_prepare(st->db, &q, "PRAGMA user_version", err))
             goto fail;
-        if (sqlite3_step(q) == SQLITE_ROW)
+        int step = sqlite3_step(q);
+        if (step == SQLITE_ROW)
             version = sqlite3_column_int64(q, 0);
         sqlite3_finalize(q);
+        if (step != SQLITE_ROW) {
+            /* Not "not a kenchi database": the file could not be read. */
+            if (sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK)
+                kn_err_set(err, "a write to it was cut short and must be rolled back first, "
+                                "which a reader cannot do: open it once for writing (`kenchi "
+                                "analyze --db` on it, or sqlite3)");
+            else
+                kn_err_set(err, "cannot read it: %s", sqlite3_errmsg(st->db));
+            goto fail;
+        }
         if (version != KN_SCHEMA_VERSION) {
             kn_err_set(err, version == 0 ? "not a kenchi database (or empty)"
                                          : "schema version %lld, this kenchi reads %d (run "

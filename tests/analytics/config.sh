@@ -45,6 +45,36 @@ expect config_report_missing_db 1 "" -- "$KENCHI" report --db "$TMP/none.db"
 [[ ! -e "$TMP/none.db" ]] && ok config_report_creates_nothing || not_ok config_report_creates_nothing "created"
 expect config_report_bad_date 2 "YYYY-MM-DD" -- "$KENCHI" report --db "$D" --from 2020-02-30
 expect config_report_bad_port 2 "tcp/PORT" -- "$KENCHI" report --db "$D" --port 3389
+# A file report cannot read says why, instead of "not a kenchi database":
+# garbage, and a kenchi database whose last write was cut short in
+# rollback-journal mode (a hot journal, which only a writer can roll back;
+# kenchi's own writes go through the WAL, but sqlite3 users may switch).
+head -c 8192 /dev/urandom >"$TMP/garbage.db"
+expect config_report_garbage 1 "cannot read it: file is not a database" -- "$KENCHI" report --db "$TMP/garbage.db"
+: >"$TMP/empty.db"
+expect config_report_empty 1 "not a kenchi database (or empty)" -- "$KENCHI" report --db "$TMP/empty.db"
+sqlite3 "$D" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cp "$D" "$TMP/hot.db"
+python3 - "$TMP/hot.db" <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("PRAGMA cache_size = 1")  # spill: the file changes before the commit
+c.execute("BEGIN")
+c.execute("CREATE TABLE filler (x)")
+for _ in range(3000):
+    c.execute("INSERT INTO filler VALUES (randomblob(1000))")
+os._exit(0)  # no commit, no rollback: the journal stays hot
+PY
+if [[ -s "$TMP/hot.db-journal" ]]; then
+  expect config_report_hot_journal 1 "cut short and must be rolled back" -- "$KENCHI" report --db "$TMP/hot.db"
+  expect config_analyze_rolls_back 0 "skipped" -- "$KENCHI" analyze --db "$TMP/hot.db" "$TMP/one.pcap"
+  # the same figures as the database it was copied from (the first line names the file)
+  check config_report_after_rollback "$("$KENCHI" report --db "$TMP/hot.db" 2>&1 | tail -n +2)" \
+    "$("$KENCHI" report --db "$D" 2>&1 | tail -n +2)"
+else
+  not_ok config_report_hot_journal "could not make a hot journal"
+fi
 expect config_usage 2 "usage" -- "$KENCHI" analyze --db "$D"
 
 # A capture cut in the middle of a record: by default nothing of it is stored
