@@ -16,6 +16,7 @@
 #include "gen/frame.h"
 #include "gen/traffic.h"
 #include "gen/truth.h"
+#include "util/monoclock.h"
 
 #define GEN_SNAPLEN 262144
 
@@ -150,16 +151,9 @@ static int write_frame(struct writer *w, const struct gen_pkt *p, const uint8_t 
     return 0;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int kn_gen_run(const struct kn_gen_config *cfg, struct kn_gen_stats *stats, struct kn_err *err)
 {
-    double t_start = now_seconds();
+    struct timespec t_start = kn_mono_now();
     if (cfg->days < 1 || cfg->days > GEN_MAX_DAYS || cfg->scale < 1) {
         kn_err_set(err, "days must be 1..%d and scale at least 1", GEN_MAX_DAYS);
         return -1;
@@ -235,7 +229,7 @@ int kn_gen_run(const struct kn_gen_config *cfg, struct kn_gen_stats *stats, stru
     if (stats) {
         stats->packets = gen_truth_packets(truth);
         stats->accesses = gen_truth_accesses(truth);
-        stats->seconds = now_seconds() - t_start;
+        stats->seconds = kn_seconds_since(&t_start);
     }
     rc = 0;
 out:

@@ -303,7 +303,7 @@ static bool source_next(void *ctx)
     struct source_feed *f = ctx;
     if (f->i >= f->end)
         return false;
-    if (f->i - f->at >= f->n || f->i < f->at)
+    if (f->i - f->at >= f->n) /* past the copies (none after a rewind) */
         gather(f, f->i);
     f->r = &f->gathered[f->i - f->at];
     f->i++;
