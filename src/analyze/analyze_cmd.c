@@ -3,7 +3,9 @@
  * group commits (group.h), a progress line on a terminal, and the messages.
  * With --jobs N, N files are read at once on N threads (one pipeline each),
  * then added to the group in command-line order, so the database and the
- * messages are the same as with one job. */
+ * messages are the same as with one job. One job over several files uses
+ * two pipelines in turn, so that the group merges one file's figures on a
+ * thread of its own while the next file is read. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,7 +45,9 @@ static const char usage_text[] =
     "  --jobs N, -j N    read N files at once on N threads (default 1, at most 8);\n"
     "                    files are still stored in the order given, so the\n"
     "                    database ends up the same as with one job (with one\n"
-    "                    job, each file's aggregation runs on a second thread)\n"
+    "                    job, each file's aggregation runs on a second thread,\n"
+    "                    and its merge into the run's figures beside the next\n"
+    "                    file's reading)\n"
     "  --files-per-commit N\n"
     "                    store at most N files per transaction (default: a group\n"
     "                    is stored after 10 s of reading or 2 Mi source records,\n"
@@ -345,7 +349,11 @@ int kn_cmd_analyze(int argc, char **argv)
      * cache every insert re-reads and re-writes pages through the kernel.
      * 32 MiB keeps a large day's working set in memory (docs/performance.md). */
     sqlite3_exec(kn_store_db(st), "PRAGMA cache_size = -32768", NULL, NULL, NULL);
-    for (; n_pl < jobs; n_pl++) {
+    /* One job over several files reads them through two pipelines in
+     * turn: one file's figures merge into the group (group.h) while the
+     * next file is read into the other pipeline. */
+    bool alternate = jobs == 1 && argc - optind > 1;
+    for (; n_pl < (alternate ? 2 : jobs); n_pl++) {
         if (kn_pipeline_init(&pls[n_pl], cfg, st, &err)) {
             fprintf(stderr, "kenchi analyze: %s\n", err.msg);
             goto out;
@@ -355,14 +363,17 @@ int kn_cmd_analyze(int argc, char **argv)
     }
     /* One file at a time: its aggregation gets a thread of its own, beside
      * the reading (with --jobs N the N readers fill the cores instead). */
-    if (jobs == 1 && kn_pipeline_use_worker(&pls[0], &err)) {
-        fprintf(stderr, "kenchi analyze: %s\n", err.msg);
-        goto out;
+    for (int k = 0; jobs == 1 && k < n_pl; k++) {
+        if (kn_pipeline_use_worker(&pls[k], &err)) {
+            fprintf(stderr, "kenchi analyze: %s\n", err.msg);
+            goto out;
+        }
     }
     if (kn_group_init(&group, st, cfg->wide_ports, files_per_commit, &err)) {
         fprintf(stderr, "kenchi analyze: %s\n", err.msg);
         goto out;
     }
+    group.overlap = alternate;
     tm.open = kn_seconds_since(&t0);
     ran = true;
     struct sigaction sa;
@@ -382,7 +393,8 @@ int kn_cmd_analyze(int argc, char **argv)
             struct job *j = &batch[k];
             memset(j, 0, sizeof *j);
             j->name = argv[i + k];
-            j->pl = &pls[k];
+            j->pl = &pls[alternate ? (i - optind) % 2 : k];
+            kn_group_release(&group, j->pl->agg); /* the group may still be merging it */
             if (kn_source_open_file(&j->src, j->name, &j->err))
                 continue;
             sig_source[k] = j->src;
@@ -466,6 +478,7 @@ int kn_cmd_analyze(int argc, char **argv)
     status = caught_signal ? 128 + caught_signal : failed ? 1 : 0;
 out:
     for (int k = 0; k < n_pl; k++) {
+        kn_group_release(&group, pls[k].agg);
         sig_pipeline[k] = NULL;
         kn_pipeline_free(&pls[k]);
     }

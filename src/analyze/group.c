@@ -18,6 +18,34 @@ int kn_group_init(struct kn_group *g, struct kn_store *store, uint32_t wide_port
     return g->agg ? 0 : -1;
 }
 
+/* Waits for the merging thread, if any; a failed merge breaks the group. */
+static void settle(struct kn_group *g)
+{
+    if (!g->merging)
+        return;
+    pthread_join(g->merger, NULL);
+    g->merging = false;
+    g->merging_from = NULL;
+    if (g->merge_failed[0] && !g->broken[0])
+        snprintf(g->broken, sizeof g->broken, "%s", g->merge_failed);
+    g->merge_failed[0] = '\0';
+}
+
+void kn_group_release(struct kn_group *g, const struct kn_agg *agg)
+{
+    if (g->merging && g->merging_from == agg)
+        settle(g);
+}
+
+static void *merger_main(void *arg)
+{
+    struct kn_group *g = arg;
+    struct kn_err err;
+    if (kn_agg_merge(g->agg, g->merging_from, &err))
+        snprintf(g->merge_failed, sizeof g->merge_failed, "%s", err.msg);
+    return NULL;
+}
+
 static void clear(struct kn_group *g)
 {
     for (size_t i = 0; i < g->n; i++)
@@ -31,6 +59,7 @@ void kn_group_free(struct kn_group *g)
 {
     if (!g->agg)
         return;
+    settle(g);
     clear(g);
     free(g->files);
     kn_agg_free(g->agg);
@@ -63,6 +92,7 @@ oom:
 int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
                  const struct kn_run_result *res, struct kn_err *err)
 {
+    settle(g); /* the figures of the file before: merged before anything else */
     char earlier[sizeof res->skipped_as] = "";
     int stored = kn_store_find_file(g->store, res->hash, earlier, sizeof earlier, err);
     if (stored < 0)
@@ -92,10 +122,18 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
      * merge that fails half way leaves the group's figures wrong: the
      * group is then broken, and its commit fails every file in it. */
     struct kn_err merr;
-    if (g->counted == 1)
+    if (g->counted == 1) {
         kn_agg_swap(g->agg, agg);
-    else if (!g->broken[0] && kn_agg_merge(g->agg, agg, &merr))
-        snprintf(g->broken, sizeof g->broken, "%s", merr.msg);
+    } else if (!g->broken[0]) {
+        g->merging_from = agg;
+        g->sources_bound = kn_agg_n_sources(g->agg) + kn_agg_n_sources(agg);
+        g->merging = g->overlap && pthread_create(&g->merger, NULL, merger_main, g) == 0;
+        if (!g->merging) { /* at once, here: not asked to overlap, or no thread to be had */
+            g->merging_from = NULL;
+            if (kn_agg_merge(g->agg, agg, &merr))
+                snprintf(g->broken, sizeof g->broken, "%s", merr.msg);
+        }
+    }
     return 0;
 }
 
@@ -107,13 +145,17 @@ bool kn_group_due(const struct kn_group *g)
         return false;
     if (g->max_files && g->counted >= g->max_files)
         return true;
-    if (kn_agg_n_sources(g->agg) >= KN_GROUP_MAX_SOURCES)
+    /* While merging, agg is the merger's: its size once merged is at most
+     * the two sizes summed (a source in both counts once). A failed merge
+     * shows at the next kn_group_add() or at the flush. */
+    if ((g->merging ? g->sources_bound : kn_agg_n_sources(g->agg)) >= KN_GROUP_MAX_SOURCES)
         return true;
     return kn_seconds_since(&g->first) >= KN_GROUP_MAX_SECONDS;
 }
 
 int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
 {
+    settle(g);
     int failed = 0;
     struct kn_err err = {""};
     int rc = 0;

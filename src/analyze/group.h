@@ -12,6 +12,7 @@
 #ifndef KENCHI_ANALYZE_GROUP_H
 #define KENCHI_ANALYZE_GROUP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -44,6 +45,18 @@ struct kn_group_tally {
 struct kn_group {
     struct kn_store *store;       /* borrowed */
     struct kn_agg *agg;           /* owned: the counted files' figures */
+    /* Merging beside the next file's reading (set by the caller after
+     * kn_group_init): kn_group_add() then merges a file's figures on a
+     * thread of its own and returns at once. Why: the bench day's 24
+     * hourly files stored in 0.22 s against 0.14 s for the day in one
+     * file, the difference their merges on one core while the other
+     * idled (docs/performance.md, item 28). */
+    bool overlap;
+    bool merging;                 /* merger is running */
+    pthread_t merger;
+    const struct kn_agg *merging_from; /* borrowed: the figures merger reads */
+    size_t sources_bound;         /* while merging: agg's records once merged, at most */
+    char merge_failed[sizeof((struct kn_err *)0)->msg]; /* merger's error, or "" */
     struct kn_group_file *files;  /* owned, n of cap, in the order added */
     size_t n, cap;
     size_t counted;               /* files whose figures are in agg */
@@ -62,9 +75,15 @@ void kn_group_free(struct kn_group *g);
  * content is stored already, or is in the group, is kept as skipped (named
  * after the earlier one); otherwise its figures move into the group and
  * agg is left to the next read's reset. 0, or -1 when the file could not
- * be added (err; nothing changed). */
+ * be added (err; nothing changed). With g->overlap, agg may still be read
+ * by the group's merging thread on return: it is the caller's again after
+ * kn_group_release(g, agg), or after the next kn_group_add(),
+ * kn_group_flush() or kn_group_free(). */
 int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
                  const struct kn_run_result *res, struct kn_err *err);
+
+/* Waits until the group no longer reads agg (a merge of it has ended). */
+void kn_group_release(struct kn_group *g, const struct kn_agg *agg);
 
 bool kn_group_due(const struct kn_group *g);
 
