@@ -109,8 +109,17 @@ fi
 # beyond chance (which the tcpdump comparison above still checks exactly).
 if command -v zmap >/dev/null; then
   zv=$(zmap --version 2>&1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -1)
-  capture zmap timeout -k 2 30 zmap -p 80 198.51.100.0/28 -i "$VS" -S $SRC -G $MAC_D -r 100 -c 1 \
-    -b /dev/null -o /dev/null
+  # zmap before 4.1 (Debian 12 has 2.1.1) now and then aborts at start-up
+  # on a few targets: "constraint_lookup_index: Assertion `index <
+  # con->root->count' failed" (upstream zmap issue 310, fixed by pull
+  # request 786). That is zmap's bug, not kenchi's: run it again, at most
+  # three times in all, and say so.
+  for attempt in 1 2 3; do
+    capture zmap timeout -k 2 30 zmap -p 80 198.51.100.0/28 -i "$VS" -S $SRC -G $MAC_D -r 100 -c 1 \
+      -b /dev/null -o /dev/null
+    grep -q 'constraint_lookup_index: Assertion' "$TMP/zmap.out" || break
+    echo "# zmap $zv aborted on its known constraint assertion (attempt $attempt)"
+  done
   if compare zmap; then
     n=$(field accesses)
     echo "# zmap version $zv"
