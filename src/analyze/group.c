@@ -21,10 +21,9 @@ int kn_group_init(struct kn_group *g, struct kn_store *store, uint32_t wide_port
 /* Waits for the merging thread, if any; a failed merge breaks the group. */
 static void settle(struct kn_group *g)
 {
-    if (!g->merging)
+    if (!g->merging_from)
         return;
     pthread_join(g->merger, NULL);
-    g->merging = false;
     g->merging_from = NULL;
     if (g->merge_failed[0] && !g->broken[0])
         snprintf(g->broken, sizeof g->broken, "%s", g->merge_failed);
@@ -33,7 +32,7 @@ static void settle(struct kn_group *g)
 
 void kn_group_release(struct kn_group *g, const struct kn_agg *agg)
 {
-    if (g->merging && g->merging_from == agg)
+    if (agg && g->merging_from == agg)
         settle(g);
 }
 
@@ -125,10 +124,10 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
     if (g->counted == 1) {
         kn_agg_swap(g->agg, agg);
     } else if (!g->broken[0]) {
-        g->merging_from = agg;
         g->sources_bound = kn_agg_n_sources(g->agg) + kn_agg_n_sources(agg);
-        g->merging = g->overlap && pthread_create(&g->merger, NULL, merger_main, g) == 0;
-        if (!g->merging) { /* at once, here: not asked to overlap, or no thread to be had */
+        g->merging_from = agg; /* before the thread starts: it reads it */
+        if (!g->overlap || pthread_create(&g->merger, NULL, merger_main, g) != 0) {
+            /* at once, here: not asked to overlap, or no thread to be had */
             g->merging_from = NULL;
             if (kn_agg_merge(g->agg, agg, &merr))
                 snprintf(g->broken, sizeof g->broken, "%s", merr.msg);
@@ -148,7 +147,7 @@ bool kn_group_due(const struct kn_group *g)
     /* While merging, agg is the merger's: its size once merged is at most
      * the two sizes summed (a source in both counts once). A failed merge
      * shows at the next kn_group_add() or at the flush. */
-    if ((g->merging ? g->sources_bound : kn_agg_n_sources(g->agg)) >= KN_GROUP_MAX_SOURCES)
+    if ((g->merging_from ? g->sources_bound : kn_agg_n_sources(g->agg)) >= KN_GROUP_MAX_SOURCES)
         return true;
     return kn_seconds_since(&g->first) >= KN_GROUP_MAX_SECONDS;
 }

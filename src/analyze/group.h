@@ -52,9 +52,8 @@ struct kn_group {
      * file, the difference their merges on one core while the other
      * idled (docs/performance.md, item 28). */
     bool overlap;
-    bool merging;                 /* merger is running */
-    pthread_t merger;
-    const struct kn_agg *merging_from; /* borrowed: the figures merger reads */
+    pthread_t merger;             /* running while merging_from is set */
+    const struct kn_agg *merging_from; /* borrowed: the figures merger reads; NULL when not merging */
     size_t sources_bound;         /* while merging: agg's records once merged, at most */
     char merge_failed[sizeof((struct kn_err *)0)->msg]; /* merger's error, or "" */
     struct kn_group_file *files;  /* owned, n of cap, in the order added */

@@ -16,9 +16,10 @@ struct kn_order {
 };
 
 /* Sorts v[0..n) by (day, key, idx), in place and in O(n) whatever the
- * keys (a radix sort on their 16 bytes): no second array (glibc's qsort is a merge sort that allocates
- * one as large as the first: 153 MiB more at 10 million source-days, and
- * thousands of first-touch page faults at any size). */
+ * keys (a radix sort on their 16 bytes): no second array (glibc's qsort
+ * is a merge sort that allocates one as large as the first: 153 MiB more
+ * at 10 million source-days, and thousands of first-touch page faults at
+ * any size). */
 void kn_order_sort(struct kn_order *v, size_t n);
 
 #endif
