@@ -132,6 +132,18 @@ void kn_agg_free(struct kn_agg *agg)
 
 uint32_t kn_agg_wide_ports(const struct kn_agg *agg) { return agg->wide_ports; }
 size_t kn_agg_n_days(const struct kn_agg *agg) { return agg->n_days; }
+
+size_t kn_agg_n_days_merged(const struct kn_agg *dst, const struct kn_agg *src)
+{
+    size_t n = dst->n_days;
+    for (size_t i = 0; i < src->n_days; i++) {
+        size_t j = 0;
+        while (j < dst->n_days && dst->days[j].day != src->days[i].day)
+            j++;
+        n += j == dst->n_days;
+    }
+    return n;
+}
 const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i) { return &agg->days[i]; }
 size_t kn_agg_n_sources(const struct kn_agg *agg) { return agg->n_src; }
 struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i) { return src_at(agg, i); }

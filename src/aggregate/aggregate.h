@@ -124,6 +124,8 @@ void kn_agg_swap(struct kn_agg *a, struct kn_agg *b);
 
 /* Days, in no particular order. */
 size_t kn_agg_n_days(const struct kn_agg *agg);
+/* The days dst would hold with src merged into it (a day in both counts once). */
+size_t kn_agg_n_days_merged(const struct kn_agg *dst, const struct kn_agg *src);
 const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i);
 
 /* Source-day records, in insertion order. */
