@@ -179,15 +179,17 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
                     cf[k++] = (struct kn_commit_file){g->files[i].res.hash, g->files[i].name,
                                                       &g->files[i].res.ingest};
             struct timespec t0 = kn_mono_now();
-            uint64_t sources = kn_agg_n_sources(g->agg), ports = 0;
+            uint64_t sources = kn_agg_n_sources(g->agg), ports = kn_agg_n_port_rows(g->agg);
+            uint64_t runs = 0;
             for (size_t d = 0; d < kn_agg_n_days(g->agg); d++)
-                ports += kn_agg_day_at(g->agg, d)->ports.used;
+                runs += kn_agg_day_at(g->agg, d)->n_runs;
             rc = kn_store_commit_files(g->store, cf, k, g->agg, &raced, &err);
             free(cf);
             if (rc == 0) {
                 g->tally.commits++;
                 g->tally.source_days += sources;
                 g->tally.port_rows += ports;
+                g->tally.spilled_runs += runs;
             }
             g->tally.seconds += kn_seconds_since(&t0);
         }

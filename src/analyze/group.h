@@ -46,6 +46,7 @@ struct kn_group_tally {
     size_t commits;          /* transactions that stored at least one file */
     uint64_t source_days;    /* source-day records */
     uint64_t port_rows;      /* (day, family, protocol, port) counters */
+    uint64_t spilled_runs;   /* day port tables parked on disk while reading (portspill.h) */
     double seconds;          /* wall time inside the transactions */
 };
 
