@@ -29,6 +29,7 @@ struct kn_agg {
     uint64_t *index;              /* owned; idx_cap slots, power of two */
     size_t idx_cap;
     struct kn_src_day *last_src;  /* the previous packet's record: scans come in bursts */
+    struct kn_portspill spill;    /* owned: port tables of days left behind (portspill.h) */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -72,6 +73,7 @@ struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err)
     if (getrandom(&agg->seed, sizeof agg->seed, 0) != sizeof agg->seed)
         agg->seed = (uint64_t)(uintptr_t)agg ^ 0x5bd1e995u;
     kn_dayclock_init(&agg->clock);
+    kn_portspill_init(&agg->spill);
     agg->cur_day = SIZE_MAX;
     return agg;
 }
@@ -87,6 +89,12 @@ struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err)
  * fit in keep bytes, and the rest are freed. */
 static void release_days(struct kn_agg *agg, size_t keep)
 {
+    for (size_t i = 0; i < agg->n_days; i++) {
+        free(agg->days[i].runs);
+        agg->days[i].runs = NULL;
+        agg->days[i].n_runs = 0;
+    }
+    kn_portspill_close(&agg->spill);
     size_t kept = 0, bytes = 0;
     for (size_t i = 0; i < agg->n_kept; i++) {
         struct kn_portmap *m = &agg->days[i].ports;
@@ -132,6 +140,112 @@ void kn_agg_free(struct kn_agg *agg)
 
 uint32_t kn_agg_wide_ports(const struct kn_agg *agg) { return agg->wide_ports; }
 size_t kn_agg_n_days(const struct kn_agg *agg) { return agg->n_days; }
+
+/* Port rows of days other than the two being filled that may stay in
+ * memory: ~4-11 MiB of tables. Beyond them, those days' tables are
+ * spilled; a day whose packets come back later starts a new table, and
+ * its runs and tables are summed when it is read (kn_agg_day_ports). */
+#define SPILL_ROWS (64u << 10)
+
+/* Spills the port tables of the days other than keep_a and keep_b (day
+ * numbers) once they hold SPILL_ROWS rows in all. 0, or -1 (err). */
+static int spill_idle_days(struct kn_agg *agg, int32_t keep_a, int32_t keep_b, struct kn_err *err)
+{
+    uint64_t idle = 0;
+    for (size_t i = 0; i < agg->n_days; i++)
+        if (agg->days[i].day != keep_a && agg->days[i].day != keep_b)
+            idle += agg->days[i].ports.used;
+    if (idle < SPILL_ROWS)
+        return 0;
+    for (size_t i = 0; i < agg->n_days; i++) {
+        struct kn_agg_day *d = &agg->days[i];
+        if (d->day == keep_a || d->day == keep_b || !d->ports.used)
+            continue;
+        /* Owned by the day; freed by release_days(). */
+        struct kn_spill_run *runs = realloc(d->runs, (d->n_runs + 1) * sizeof *runs);
+        if (!runs) {
+            kn_err_set(err, "aggregate: out of memory");
+            return -1;
+        }
+        d->runs = runs;
+        if (kn_portspill_put(&agg->spill, &d->ports, &d->runs[d->n_runs], err))
+            return -1;
+        d->n_runs++;
+    }
+    return 0;
+}
+
+/* Adds day d's spilled runs into m, which is reserved for them first (see
+ * kn_portmap_reserve: runs hold slots in another table's order). */
+static int add_runs(const struct kn_agg *agg, const struct kn_agg_day *d, struct kn_portmap *m,
+                    struct kn_err *err)
+{
+    uint64_t n = m->used;
+    for (size_t r = 0; r < d->n_runs; r++)
+        n += d->runs[r].n;
+    if (kn_portmap_reserve(m, (size_t)n)) {
+        kn_err_set(err, "out of memory for %llu port rows", (unsigned long long)n);
+        return -1;
+    }
+    for (size_t r = 0; r < d->n_runs; r++)
+        if (kn_portspill_add_to(&agg->spill, &d->runs[r], m, err))
+            return -1;
+    return 0;
+}
+
+int kn_agg_day_ports(const struct kn_agg *agg, size_t i, struct kn_portmap *merged,
+                     const struct kn_portmap **ports, struct kn_err *err)
+{
+    const struct kn_agg_day *d = &agg->days[i];
+    if (!d->n_runs) {
+        *ports = &d->ports;
+        return 0;
+    }
+    kn_portmap_init(merged);
+    if (kn_portmap_reserve(merged, d->ports.used))
+        goto oom;
+    for (size_t j = 0; j < d->ports.cap; j++) {
+        if (d->ports.slots[j].key == KN_PORTMAP_EMPTY)
+            continue;
+        struct kn_port_counts *to = kn_portmap_slot(merged, d->ports.slots[j].key);
+        if (!to)
+            goto oom;
+        kn_port_counts_add(to, &d->ports.slots[j]);
+    }
+    if (add_runs(agg, d, merged, err)) {
+        kn_portmap_free(merged);
+        return -1;
+    }
+    *ports = merged;
+    return 0;
+oom:
+    kn_portmap_free(merged);
+    kn_err_set(err, "aggregate: out of memory");
+    return -1;
+}
+
+uint64_t kn_agg_n_port_rows(const struct kn_agg *agg)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < agg->n_days; i++) {
+        n += agg->days[i].ports.used;
+        for (size_t r = 0; r < agg->days[i].n_runs; r++)
+            n += agg->days[i].runs[r].n;
+    }
+    return n;
+}
+
+size_t kn_agg_n_days_merged(const struct kn_agg *dst, const struct kn_agg *src)
+{
+    size_t n = dst->n_days;
+    for (size_t i = 0; i < src->n_days; i++) {
+        size_t j = 0;
+        while (j < dst->n_days && dst->days[j].day != src->days[i].day)
+            j++;
+        n += j == dst->n_days;
+    }
+    return n;
+}
 const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i) { return &agg->days[i]; }
 size_t kn_agg_n_sources(const struct kn_agg *agg) { return agg->n_src; }
 struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i) { return src_at(agg, i); }
@@ -365,11 +479,15 @@ int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_
 {
     int32_t day = it->day_ok ? it->day : kn_dayclock_day(&agg->clock, it->ts_ns);
     if (agg->cur_day == SIZE_MAX || agg->days[agg->cur_day].day != day) {
+        int32_t left = agg->cur_day == SIZE_MAX ? day : agg->days[agg->cur_day].day;
         kn_dayclock_day(&agg->clock, it->ts_ns);
         struct kn_agg_day *d = find_day(agg, day);
         if (!d)
             goto oom;
         agg->cur_day = (size_t)(d - agg->days);
+        /* the day just left stays in memory too: packets around midnight */
+        if (spill_idle_days(agg, day, left, err))
+            return -1;
     }
     struct kn_agg_day *d = &agg->days[agg->cur_day];
     unsigned fam = it->family == 4 ? KN_FAM_V4 : KN_FAM_V6;
@@ -488,6 +606,10 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
             if (!to)
                 goto oom;
             kn_port_counts_add(to, from);
+        }
+        if (sd->n_runs && add_runs(src, sd, &dd->ports, err)) {
+            kn_err_prefix(err, "aggregate merge");
+            return -1;
         }
     }
     for (size_t i = 0; i < src->n_src; i++) {

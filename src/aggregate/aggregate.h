@@ -17,6 +17,7 @@
 
 #include "aggregate/dayclock.h"
 #include "aggregate/portmap.h"
+#include "aggregate/portspill.h"
 #include "classify/classify.h"
 #include "decode/pkt.h"
 #include "util/err.h"
@@ -37,7 +38,9 @@ struct kn_day_counts {
 struct kn_agg_day {
     int32_t day;                           /* kn_day_from_civil() number */
     struct kn_day_counts c[KN_FAM__COUNT];
-    struct kn_portmap ports;               /* per (family, protocol, port) */
+    struct kn_portmap ports;               /* per (family, protocol, port), in memory */
+    struct kn_spill_run *runs;             /* owned: more of them, spilled to disk */
+    size_t n_runs;                         /* (portspill.h); read with kn_agg_day_ports() */
 };
 
 /* A (protocol, destination port) pair as stored in port sets: proto << 16 | port. */
@@ -124,6 +127,17 @@ void kn_agg_swap(struct kn_agg *a, struct kn_agg *b);
 
 /* Days, in no particular order. */
 size_t kn_agg_n_days(const struct kn_agg *agg);
+/* The days dst would hold with src merged into it (a day in both counts once). */
+size_t kn_agg_n_days_merged(const struct kn_agg *dst, const struct kn_agg *src);
+/* Day i's port counts, those spilled to disk included: *ports is the day's
+ * own table when nothing of it was spilled, else `merged`, filled here,
+ * which the caller then frees with kn_portmap_free(). The aggregate is not
+ * changed (a commit that fails can be tried again). 0, or -1 (err). */
+int kn_agg_day_ports(const struct kn_agg *agg, size_t i, struct kn_portmap *merged,
+                     const struct kn_portmap **ports, struct kn_err *err);
+/* Port rows over all days: exact, unless a day received packets again
+ * after its table was spilled (then at most this many). */
+uint64_t kn_agg_n_port_rows(const struct kn_agg *agg);
 const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i);
 
 /* Source-day records, in insertion order. */

@@ -50,16 +50,20 @@ static const char usage_text[] =
     "                    file's reading)\n"
     "  --files-per-commit N\n"
     "                    store at most N files per transaction (default: a group\n"
-    "                    is stored after 10 s of reading or 2 Mi source records,\n"
-    "                    and at the end; 1 stores each file once it is read)\n"
+    "                    is stored after 10 s of reading, 2 Mi source records or\n"
+    "                    once it holds more than 2 days, and at the end; 1 stores\n"
+    "                    each file once it is read)\n"
     "  --timing          say on standard error, at the end, where the run's time\n"
     "                    went: opening the database, reading (with packets and\n"
-    "                    bytes per second), storing (rows written), closing\n"
+    "                    bytes per second), storing (rows written, and day port\n"
+    "                    tables spilled to a temporary file), closing\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
     "were already analysed (same content, whatever its name or compression) is\n"
-    "skipped. Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage,\n"
+    "skipped. A file of many days keeps the port counts of days it has left in an\n"
+    "unnamed temporary file in $TMPDIR (else /tmp) until it is stored.\n"
+    "Exit status: 0 all files stored or skipped, 1 a file failed, 2 usage,\n"
     "130/143 stopped by SIGINT/SIGTERM (the files read in full are stored, the one\n"
     "being read leaves nothing).\n";
 
@@ -182,8 +186,12 @@ static void print_timing(const struct timing *t, const struct kn_group_tally *g)
     fprintf(stderr, "timing: open  %.3f s\n", t->open);
     fprintf(stderr, "timing: read  %.3f s  %s packets  %s packets/s  %.1f MiB  %.1f MiB/s\n", t->read,
             pk, pps, mib, t->read > 0 ? mib / t->read : 0.0);
-    fprintf(stderr, "timing: store %.3f s  %zu commit%s  %s source-days  %s port rows\n", t->store,
+    fprintf(stderr, "timing: store %.3f s  %zu commit%s  %s source-days  %s port rows", t->store,
             g->commits, g->commits == 1 ? "" : "s", sd, pr);
+    if (g->spilled_runs)
+        fprintf(stderr, "  (%llu day port tables spilled to a temporary file while reading)",
+                (unsigned long long)g->spilled_runs);
+    fputc('\n', stderr);
     fprintf(stderr, "timing: close %.3f s\n", t->close);
     fprintf(stderr, "timing: total %.3f s wall  %.3f s CPU\n", kn_seconds_since(&t->start),
             cpu_seconds());

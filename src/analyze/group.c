@@ -49,7 +49,7 @@ static void clear(struct kn_group *g)
 {
     for (size_t i = 0; i < g->n; i++)
         free(g->files[i].name);
-    g->n = g->counted = 0;
+    g->n = g->counted = g->days = 0;
     g->broken[0] = '\0';
     kn_agg_reset(g->agg);
 }
@@ -123,8 +123,10 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
     struct kn_err merr;
     if (g->counted == 1) {
         kn_agg_swap(g->agg, agg);
+        g->days = kn_agg_n_days(g->agg);
     } else if (!g->broken[0]) {
         g->sources_bound = kn_agg_n_sources(g->agg) + kn_agg_n_sources(agg);
+        g->days = kn_agg_n_days_merged(g->agg, agg);
         g->merging_from = agg; /* before the thread starts: it reads it */
         if (!g->overlap || pthread_create(&g->merger, NULL, merger_main, g) != 0) {
             /* at once, here: not asked to overlap, or no thread to be had */
@@ -143,6 +145,8 @@ bool kn_group_due(const struct kn_group *g)
     if (!g->counted)
         return false;
     if (g->max_files && g->counted >= g->max_files)
+        return true;
+    if (g->days > KN_GROUP_MAX_DAYS)
         return true;
     /* While merging, agg is the merger's: its size once merged is at most
      * the two sizes summed (a source in both counts once). A failed merge
@@ -175,15 +179,17 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
                     cf[k++] = (struct kn_commit_file){g->files[i].res.hash, g->files[i].name,
                                                       &g->files[i].res.ingest};
             struct timespec t0 = kn_mono_now();
-            uint64_t sources = kn_agg_n_sources(g->agg), ports = 0;
+            uint64_t sources = kn_agg_n_sources(g->agg), ports = kn_agg_n_port_rows(g->agg);
+            uint64_t runs = 0;
             for (size_t d = 0; d < kn_agg_n_days(g->agg); d++)
-                ports += kn_agg_day_at(g->agg, d)->ports.used;
+                runs += kn_agg_day_at(g->agg, d)->n_runs;
             rc = kn_store_commit_files(g->store, cf, k, g->agg, &raced, &err);
             free(cf);
             if (rc == 0) {
                 g->tally.commits++;
                 g->tally.source_days += sources;
                 g->tally.port_rows += ports;
+                g->tally.spilled_runs += runs;
             }
             g->tally.seconds += kn_seconds_since(&t0);
         }

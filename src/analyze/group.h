@@ -26,6 +26,13 @@
  * database see progress; an interrupted run commits what it read). */
 #define KN_GROUP_MAX_SOURCES (2u << 20)
 #define KN_GROUP_MAX_SECONDS 10.0
+/* ... or once it holds figures of more days than this. A day's port table
+ * (a 64-byte slot per family, protocol and port) is shared by the files of
+ * that day only, so merging files of many days saves no rows and keeps
+ * every day's table until the commit: 30 generated daily files in one run
+ * peaked at 329 MiB against a budget of 113 MiB (docs/performance.md). Two
+ * days let a day's files that cross midnight still merge. */
+#define KN_GROUP_MAX_DAYS 2
 
 struct kn_group_file {
     char *name;                /* owned copy */
@@ -39,6 +46,7 @@ struct kn_group_tally {
     size_t commits;          /* transactions that stored at least one file */
     uint64_t source_days;    /* source-day records */
     uint64_t port_rows;      /* (day, family, protocol, port) counters */
+    uint64_t spilled_runs;   /* day port tables parked on disk while reading (portspill.h) */
     double seconds;          /* wall time inside the transactions */
 };
 
@@ -55,6 +63,7 @@ struct kn_group {
     pthread_t merger;             /* running while merging_from is set */
     const struct kn_agg *merging_from; /* borrowed: the figures merger reads; NULL when not merging */
     size_t sources_bound;         /* while merging: agg's records once merged, at most */
+    size_t days;                  /* agg's days, once any running merge is done */
     char merge_failed[sizeof((struct kn_err *)0)->msg]; /* merger's error, or "" */
     struct kn_group_file *files;  /* owned, n of cap, in the order added */
     size_t n, cap;

@@ -32,7 +32,7 @@ struct kn_report_day {
     uint64_t mirai;                 /* IPv4 by definition */
     uint64_t tags[KN_TAG__COUNT];
     struct kn_port_count *mirai_ports; /* owned, sorted by port */
-    size_t n_mirai_ports;
+    size_t n_mirai_ports, cap_mirai_ports; /* used / allocated entries */
     uint64_t series[KN_REPORT_MAX_SERIES][2]; /* --port: accesses, probes */
 };
 

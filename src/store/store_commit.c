@@ -169,24 +169,24 @@ static void tag_column(void *ctx, int col, sqlite3_context *out)
 /* The day's per-port rows: day_port, and day_tag_port per tag (summed
  * over both families by the upsert), each one INSERT ... SELECT from a
  * feed (rowfeed.h). 0 or -1. */
-static int put_ports(struct kn_store *st, const struct kn_agg_day *d, const char *day,
+static int put_ports(struct kn_store *st, const struct kn_portmap *m, const char *day,
                      struct kn_err *err)
 {
-    if (!d->ports.used)
+    if (!m->used)
         return 0;
     /* The slots in key order; freed below. */
-    size_t size = d->ports.used * sizeof(struct kn_order);
+    size_t size = m->used * sizeof(struct kn_order);
     struct kn_order *rows = kn_big_alloc(size);
     if (!rows) {
-        kn_err_set(err, "out of memory ordering %zu port rows", d->ports.used);
+        kn_err_set(err, "out of memory ordering %zu port rows", m->used);
         return -1;
     }
     size_t n = 0;
-    for (size_t j = 0; j < d->ports.cap; j++)
-        if (d->ports.slots[j].key != KN_PORTMAP_EMPTY)
-            rows[n++] = (struct kn_order){.idx = (uint32_t)j, .key = port_row_order(d->ports.slots[j].key)};
+    for (size_t j = 0; j < m->cap; j++)
+        if (m->slots[j].key != KN_PORTMAP_EMPTY)
+            rows[n++] = (struct kn_order){.idx = (uint32_t)j, .key = port_row_order(m->slots[j].key)};
     kn_order_sort(rows, n);
-    struct port_feed pf = {.rows = rows, .slots = d->ports.slots, .n = n, .day = day};
+    struct port_feed pf = {.rows = rows, .slots = m->slots, .n = n, .day = day};
     const struct kn_rowfeed ports = {&pf, port_rewind, port_next, port_column};
     const struct kn_rowfeed tags = {&pf, port_rewind, tag_next, tag_column};
     /* WHERE true: an upsert's SELECT needs one, or ON reads as a join. */
@@ -227,7 +227,15 @@ static int put_days(struct kn_store *st, sqlite3_stmt **s, const struct kn_agg *
             if (step_done(st->db, q, err))
                 return -1;
         }
-        if (put_ports(st, d, day, err))
+        /* a day spilled to disk comes back one at a time (portspill.h) */
+        struct kn_portmap merged;
+        const struct kn_portmap *ports;
+        if (kn_agg_day_ports(agg, i, &merged, &ports, err))
+            return -1;
+        int rc = put_ports(st, ports, day, err);
+        if (ports == &merged)
+            kn_portmap_free(&merged);
+        if (rc)
             return -1;
     }
     return 0;

@@ -13,23 +13,15 @@ mkdir -p "$TMP/h"
 hours=("$TMP"/h/*.pcap)
 check group_commit_hour_files "$([[ ${#hours[@]} -ge 48 ]] && echo enough)" enough
 
-dump() { # DB: everything the figures are made of, in key order
-  sqlite3 "$1" "SELECT day, addr, family, first_ns, last_ns, packets, nports, hex(ports), tags
-                FROM source_day ORDER BY day, addr;
-                SELECT * FROM day_port ORDER BY 1, 2, 3, 4;
-                SELECT * FROM day_tag_port ORDER BY 1, 2, 3, 4;
-                SELECT * FROM day_family ORDER BY 1, 2;
-                SELECT SUM(packets), SUM(accesses) FROM files"
-}
 "$KENCHI" analyze --db "$TMP/whole.db" "${S[@]}" --tz Asia/Tokyo "$TMP/g.pcap" >/dev/null
-whole=$(dump "$TMP/whole.db")
+whole=$(figures_dump "$TMP/whole.db")
 [[ $(wc -l <<<"$whole") -gt 1000 ]] && ok group_commit_whole_has_rows || not_ok group_commit_whole_has_rows "$(wc -l <<<"$whole") lines"
 
 run_mode() { # NAME ARGS...
   local name=$1; shift
   "$KENCHI" analyze --db "$TMP/$name.db" "${S[@]}" --tz Asia/Tokyo "$@" "${hours[@]}" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
     { not_ok "group_commit_$name" "exit $?: $(head -3 "$TMP/$name.err")"; return; }
-  check "group_commit_${name}_equals_whole" "$([[ "$(dump "$TMP/$name.db")" == "$whole" ]] && echo same)" same
+  check "group_commit_${name}_equals_whole" "$([[ "$(figures_dump "$TMP/$name.db")" == "$whole" ]] && echo same)" same
   check "group_commit_${name}_file_rows" "$(sqlite3 "$TMP/$name.db" 'SELECT COUNT(*) FROM files')" "${#hours[@]}"
   # one "stored" line per file, in the order given
   check "group_commit_${name}_messages_in_order" \
@@ -45,6 +37,6 @@ run_mode jobs --jobs 2 --files-per-commit 7
 cp "${hours[3]}" "$TMP/copy.pcap"
 "$KENCHI" analyze --db "$TMP/dup.db" "${S[@]}" --tz Asia/Tokyo "${hours[@]}" "$TMP/copy.pcap" >"$TMP/dup.out" 2>&1
 check group_commit_copy_skipped "$(grep -c "copy.pcap: .*skipped: same content as already analysed '${hours[3]}'" "$TMP/dup.out")" 1
-check group_commit_copy_changes_nothing "$([[ "$(dump "$TMP/dup.db")" == "$whole" ]] && echo same)" same
+check group_commit_copy_changes_nothing "$([[ "$(figures_dump "$TMP/dup.db")" == "$whole" ]] && echo same)" same
 
 check group_commit_bad_option "$("$KENCHI" analyze --db "$TMP/x.db" "${S[@]}" --files-per-commit 0 "${hours[0]}" >/dev/null 2>&1; echo $?)" 2

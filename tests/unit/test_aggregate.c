@@ -1,6 +1,7 @@
 /* aggregate: day boundaries in a time zone, every per-day counter from
  * hand-built packets, per-source records and port sets (exact below the
- * wide-port threshold, saturated at it), and merge == one pass. */
+ * wide-port threshold, saturated at it), merge == one pass, and port
+ * tables spilled to disk counted whole. */
 #include <arpa/inet.h>
 
 #include "aggregate/aggregate.h"
@@ -365,10 +366,16 @@ static void test_port_tables_reused_after_reset(void)
     CHECK(kn_agg_memory(a) < before + 4096); /* no second table */
 
     /* Twelve days of 4 MiB tables: a reset keeps 32 MiB of them (eight)
-     * and frees the rest; counting twelve days again still works. */
+     * and frees the rest; counting twelve days again still works. (Merged
+     * in: counted directly, the days left behind would be spilled to disk,
+     * test_spilled_days_counted_whole.) */
     kn_agg_reset(a);
-    for (unsigned day = 0; day < 12; day++)
-        add_ports(a, T0 + 86400ull * day, 0, 40000);
+    for (unsigned day = 0; day < 12; day++) {
+        struct kn_agg *one = kn_agg_new(100, &e);
+        add_ports(one, T0 + 86400ull * day, 0, 40000);
+        CHECK_EQ(kn_agg_merge(a, one, &e), 0);
+        kn_agg_free(one);
+    }
     CHECK_EQ(kn_agg_n_days(a), 12);
     size_t twelve = kn_agg_memory(a);
     kn_agg_reset(a);
@@ -385,6 +392,103 @@ static void test_port_tables_reused_after_reset(void)
     kn_agg_free(a);
 }
 
+/* Port tables spilled to disk (portspill.h): six days of 30,000 ports
+ * each, in time order, then back to two spilled days with ports they had
+ * and ports they had not. Every day's counts, read back through
+ * kn_agg_day_ports and through a merge, equal counts kept here; at most
+ * three days keep tables in memory; a spill that cannot create its file
+ * fails with a message, not silently. */
+enum { SP_DAYS = 6, SP_PORTS = 30000 };
+static uint32_t sp_expect[SP_DAYS][65536];
+
+static void sp_add(struct kn_agg *a, int day, unsigned port, int *bad)
+{
+    struct kn_pkt p = tcp4("198.51.100.7", "192.0.2.1", port, KN_TCP_SYN,
+                           (T0 + (uint64_t)day * 86400 + 3600) * NS);
+    *bad += add(a, &p) != 0;
+    sp_expect[day][port]++;
+}
+
+static void sp_check_day(const struct kn_agg_day *d, const struct kn_portmap *m, int *bad)
+{
+    int day = d->day - 18399;
+    size_t distinct = 0;
+    for (unsigned port = 0; port < 65536; port++)
+        if (sp_expect[day][port]) {
+            distinct++;
+            const struct kn_port_counts *c = kn_portmap_find(m, kn_port_key(KN_FAM_V4, KN_PROTO_TCP, port));
+            *bad += !c || c->accesses != sp_expect[day][port] || c->probes != sp_expect[day][port];
+        }
+    *bad += m->used != distinct;
+}
+
+static void test_spilled_days_counted_whole(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    memset(sp_expect, 0, sizeof sp_expect);
+    struct kn_agg *a = kn_agg_new(100, &e);
+    int bad = 0;
+    for (int day = 0; day < SP_DAYS; day++)
+        for (unsigned k = 0; k < SP_PORTS; k++)
+            sp_add(a, day, 1 + (k * 7 + (unsigned)day * 1000) % 60000, &bad);
+    /* day 1 was spilled on the way to day 4: it comes back with 1,000
+     * ports it had and 100 it had not; day 2 likewise, which spills 3-5 */
+    for (int back = 1; back <= 2; back++) {
+        for (unsigned k = 0; k < 1000; k++)
+            sp_add(a, back, 1 + (k * 7 + (unsigned)back * 1000) % 60000, &bad);
+        for (unsigned k = 0; k < 100; k++)
+            sp_add(a, back, 61000 + k, &bad);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(kn_agg_n_days(a), SP_DAYS);
+    size_t in_memory = 0, spilled = 0;
+    uint64_t exact = 0;
+    for (size_t i = 0; i < kn_agg_n_days(a); i++) {
+        const struct kn_agg_day *d = kn_agg_day_at(a, i);
+        in_memory += d->ports.cap > 0;
+        spilled += d->n_runs > 0;
+        struct kn_portmap merged;
+        const struct kn_portmap *m;
+        CHECK_EQ(kn_agg_day_ports(a, i, &merged, &m, &e), 0);
+        sp_check_day(d, m, &bad);
+        exact += m->used;
+        if (m == &merged)
+            kn_portmap_free(&merged);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(in_memory <= 3);
+    CHECK(spilled >= 4);
+    /* the 1,000 ports each of days 1 and 2 had before are counted twice */
+    CHECK_EQ(kn_agg_n_port_rows(a), exact + 2000);
+    /* a merge adds the spilled runs into the destination's tables */
+    struct kn_agg *dst = kn_agg_new(100, &e);
+    CHECK_EQ(kn_agg_merge(dst, a, &e), 0);
+    for (size_t i = 0; i < kn_agg_n_days(dst); i++) {
+        const struct kn_agg_day *d = kn_agg_day_at(dst, i);
+        CHECK_EQ(d->n_runs, 0);
+        sp_check_day(d, &d->ports, &bad);
+    }
+    CHECK_EQ(bad, 0);
+    kn_agg_free(dst);
+    /* reset drops the runs; then a spill with nowhere to go is an error */
+    kn_agg_reset(a);
+    CHECK_EQ(kn_agg_n_port_rows(a), 0);
+    setenv("TMPDIR", "/nonexistent-kenchi-dir", 1);
+    memset(sp_expect, 0, sizeof sp_expect);
+    int failed = 0;
+    for (int day = 0; day < SP_DAYS && !failed; day++)
+        for (unsigned k = 0; k < SP_PORTS && !failed; k++) {
+            struct kn_pkt p = tcp4("198.51.100.7", "192.0.2.1", 1 + k, KN_TCP_SYN,
+                                   (T0 + (uint64_t)day * 86400) * NS);
+            failed = kn_agg_add(a, &p, kn_classify(&p), &e) != 0;
+        }
+    unsetenv("TMPDIR");
+    CHECK(failed);
+    CHECK(strstr(e.msg, "/nonexistent-kenchi-dir") != NULL);
+    kn_agg_free(a);
+}
+
 int main(void)
 {
     RUN(test_day_numbers);
@@ -394,5 +498,6 @@ int main(void)
     RUN(test_merge_equals_one_pass);
     RUN(test_many_sources_and_reset);
     RUN(test_port_tables_reused_after_reset);
+    RUN(test_spilled_days_counted_whole);
     TEST_MAIN_END();
 }

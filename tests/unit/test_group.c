@@ -1,8 +1,9 @@
 /* analyze/group: group commits store nothing before the group is flushed
  * and then every file of it in one transaction, skip a file whose content
- * is stored or already in the group, fall due at --files-per-commit, and
- * store nothing at all when another run stored one of the group's files
- * meanwhile (each file whole or not at all). Checked through plain SQL. */
+ * is stored or already in the group, fall due at --files-per-commit and
+ * beyond KN_GROUP_MAX_DAYS days, and store nothing at all when another run
+ * stored one of the group's files meanwhile (each file whole or not at
+ * all). Checked through plain SQL. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,82 @@ static void test_due_at_files_per_commit(void)
     kn_store_close(st);
 }
 
+/* A file of one SYN to the sensor on each of the given days (days from
+ * 2020-05-17), from 198.51.100.tag: figures of those days, counters and
+ * port rows, as the pipeline leaves them. */
+static void day_file(struct kn_agg *agg, struct kn_run_result *res, uint8_t tag,
+                     const int *days, int n_days)
+{
+    kn_agg_reset(agg);
+    memset(res, 0, sizeof *res);
+    memset(res->hash, tag, sizeof res->hash);
+    struct kn_err e;
+    for (int i = 0; i < n_days; i++) {
+        struct kn_pkt p;
+        memset(&p, 0, sizeof p);
+        p.ts_ns = (uint64_t)(18399 + days[i]) * 86400 * 1000000000ull + 3600 * 1000000000ull;
+        p.outcome = KN_OUT_IP;
+        p.ip_version = 4;
+        p.proto = KN_PROTO_TCP;
+        p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
+        p.tcp_flags = KN_TCP_SYN;
+        p.src4 = 0xC6336400u + tag;
+        p.dst4 = 0xC0000201u;
+        p.dport = (uint16_t)(1000 + days[i]);
+        CHECK_EQ(kn_agg_add(agg, &p, kn_classify(&p), &e), 0);
+        res->ingest.packets++;
+    }
+}
+
+/* A group falls due once it holds more than KN_GROUP_MAX_DAYS days, counted
+ * once however many of its files hold them, with and without overlapped
+ * merges (where the count must not read the aggregate being merged). */
+static void test_due_at_max_days(void)
+{
+    for (int overlap = 0; overlap < 2; overlap++) {
+        struct kn_store *st = open_store(overlap ? "days2.db" : "days1.db");
+        struct kn_err e;
+        struct kn_group g;
+        CHECK_EQ(kn_group_init(&g, st, 100, 0, &e), 0);
+        g.overlap = overlap;
+        struct kn_agg *aggs[2] = {kn_agg_new(100, &e), kn_agg_new(100, &e)};
+        struct kn_run_result res;
+        const int d0[] = {0}, d01[] = {0, 1}, d1[] = {1}, d2[] = {2}, d34[] = {3, 4};
+        struct { const int *days; int n; bool due; } plan[] = {
+            {d0, 1, false}, {d01, 2, false}, {d1, 1, false}, {d0, 1, false}, /* 2 days */
+            {d2, 1, true},                                                    /* a third */
+        };
+        int k = 0;
+        for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++, k ^= 1) {
+            kn_group_release(&g, aggs[k]);
+            day_file(aggs[k], &res, (uint8_t)(i + 1), plan[i].days, plan[i].n);
+            CHECK_EQ(kn_group_add(&g, aggs[k], "f", &res, &e), 0);
+            CHECK_EQ(kn_group_due(&g), plan[i].due);
+        }
+        struct tally t = {0};
+        CHECK_EQ(kn_group_flush(&g, report, &t), 0);
+        CHECK_EQ(t.stored, 5);
+        CHECK(!kn_group_due(&g));
+        /* two new days are not too many; a repeat of them adds none */
+        kn_group_release(&g, aggs[k]);
+        day_file(aggs[k], &res, 9, d34, 2);
+        CHECK_EQ(kn_group_add(&g, aggs[k], "g", &res, &e), 0);
+        CHECK(!kn_group_due(&g));
+        k ^= 1;
+        kn_group_release(&g, aggs[k]);
+        day_file(aggs[k], &res, 9, d0, 1);
+        CHECK_EQ(kn_group_add(&g, aggs[k], "g-again", &res, &e), 0);
+        CHECK(!kn_group_due(&g));
+        CHECK_EQ(kn_group_flush(&g, report, &t), 0);
+        CHECK_EQ(sql_int("SELECT COUNT(DISTINCT day) FROM day_port"), 5);
+        CHECK_EQ(sql_int("SELECT COUNT(*) FROM files"), 6);
+        kn_group_free(&g);
+        kn_agg_free(aggs[0]);
+        kn_agg_free(aggs[1]);
+        kn_store_close(st);
+    }
+}
+
 /* Another run stores one of the group's files between its add and the
  * commit: the group stores nothing, and says which file and why. */
 static void test_raced_group_stores_nothing(void)
@@ -257,6 +334,7 @@ int main(void)
     }
     RUN(test_nothing_stored_before_flush);
     RUN(test_due_at_files_per_commit);
+    RUN(test_due_at_max_days);
     RUN(test_raced_group_stores_nothing);
     RUN(test_overlapped_merges_equal_inline);
     char cmd[128];

@@ -1,6 +1,7 @@
 /* report: number formatting, --port and --period parsing, and the period
  * grouping (labels, day counts, sums) over a database built through the
- * store, with expected values worked out by hand in the comments. */
+ * store, with expected values worked out by hand in the comments, and the
+ * Mirai port lists of days and periods against counts kept in the test. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -136,10 +137,105 @@ static void test_periods(void)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* Checks one list of Mirai port counts against a reference array: sorted by
+ * port, strictly, every count equal, no port missing or added. */
+static void check_port_list(const struct kn_report_day *d, const uint64_t *ref, size_t n_ports)
+{
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n_ports; i++)
+        nonzero += ref[i] != 0;
+    CHECK_EQ(d->n_mirai_ports, nonzero);
+    for (size_t i = 0; i < d->n_mirai_ports; i++) {
+        CHECK(i == 0 || d->mirai_ports[i - 1].port < d->mirai_ports[i].port);
+        CHECK(d->mirai_ports[i].port < n_ports);
+        if (d->mirai_ports[i].port < n_ports)
+            CHECK_EQ(d->mirai_ports[i].n, ref[d->mirai_ports[i].port]);
+    }
+}
+
+/* Mirai SYNs (seq == destination) on pseudo-random ports over three days of
+ * one half-year: each day's list and the period's sum must equal counts
+ * kept here in plain arrays, so ports seen on one day only, on several
+ * days, and many times a day are all summed where they belong. */
+static void test_mirai_ports_summed(void)
+{
+    enum { DAYS = 3, PORTS = 3000, PER_DAY = 4000 };
+    char dir[] = "/tmp/kenchi-test-report-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s/r.db", dir);
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_config cfg;
+    struct kn_err e;
+    kn_cidr_parse("192.0.2.0/30", &req->sensors[0], NULL, &e);
+    req->n_sensors = 1;
+    struct kn_store *st;
+    CHECK_EQ(kn_store_open(&st, path, req, true, &cfg, &e), 0);
+    kn_tz_select("UTC", &e);
+    struct kn_agg *a = kn_agg_new(100000, &e);
+    static uint64_t ref[DAYS + 1][PORTS]; /* [DAYS] is the period's sum */
+    memset(ref, 0, sizeof ref);
+    uint32_t x = 12345;
+    for (int day = 0; day < DAYS; day++)
+        for (int k = 0; k < PER_DAY; k++) {
+            x = x * 1103515245u + 12345u;
+            /* day 0 the low ports, day 2 the high ones, day 1 across both */
+            uint32_t port = (x >> 8) % (PORTS / 2) + (uint32_t)day * (PORTS / 4);
+            struct kn_pkt p;
+            memset(&p, 0, sizeof p);
+            p.ts_ns = ((uint64_t)kn_day_from_civil(2020, 7, 1 + (unsigned)day) * 86400 + 60 +
+                       (uint64_t)k) * 1000000000ull;
+            p.outcome = KN_OUT_IP;
+            p.ip_version = 4;
+            p.proto = KN_PROTO_TCP;
+            p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
+            p.tcp_flags = KN_TCP_SYN;
+            p.src4 = 0xC6336400u + (uint32_t)(k % 7);
+            p.dst4 = 0xC0000201u;
+            p.seq = p.dst4;
+            p.dport = (uint16_t)port;
+            CHECK(kn_is_mirai(&p));
+            kn_agg_add(a, &p, kn_classify(&p), &e);
+            ref[day][port]++;
+            ref[DAYS][port]++;
+        }
+    struct kn_ingest ing;
+    memset(&ing, 0, sizeof ing);
+    uint8_t h[32] = {7};
+    bool skipped;
+    char as[8];
+    CHECK_EQ(kn_store_commit_file(st, h, "m", &ing, a, &skipped, as, sizeof as, &e), 0);
+    kn_agg_free(a);
+
+    struct kn_report *r = calloc(1, sizeof *r);
+    r->cfg = cfg;
+    r->period_kind = KN_PERIOD_HALF;
+    CHECK_EQ(kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &e), 0);
+    CHECK_EQ(r->n_days, DAYS);
+    CHECK_EQ(r->n_periods, 1);
+    if (r->n_days == DAYS && r->n_periods == 1) {
+        for (int day = 0; day < DAYS; day++)
+            check_port_list(&r->days[day], ref[day], PORTS);
+        check_port_list(&r->periods[0].sum, ref[DAYS], PORTS);
+        CHECK_EQ(r->periods[0].sum.mirai, (uint64_t)DAYS * PER_DAY);
+    }
+    kn_report_free(r);
+    free(r);
+    free(req);
+    kn_store_close(st);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
     RUN(test_numfmt);
     RUN(test_parse_options);
     RUN(test_periods);
+    RUN(test_mirai_ports_summed);
     TEST_MAIN_END();
 }
