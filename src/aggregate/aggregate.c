@@ -124,6 +124,16 @@ void kn_agg_reset(struct kn_agg *agg)
         memset(agg->index, 0, agg->idx_cap * sizeof *agg->index);
 }
 
+void kn_agg_trim(struct kn_agg *agg)
+{
+    kn_agg_reset(agg);
+    release_days(agg, 0);
+    for (size_t i = 0; i < agg->n_chunks; i++)
+        kn_big_free(agg->chunks[i], CHUNK * sizeof(struct kn_src_day));
+    agg->n_chunks = 0;
+    kn_agg_drop_index(agg);
+}
+
 void kn_agg_free(struct kn_agg *agg)
 {
     if (!agg)

@@ -83,6 +83,10 @@ struct kn_agg *kn_agg_new(uint32_t wide_ports, struct kn_err *err);
 void kn_agg_free(struct kn_agg *agg);
 /* Empties the aggregate for reuse (keeps the threshold and table memory). */
 void kn_agg_reset(struct kn_agg *agg);
+/* Empties it and gives all its memory back (tables, records, index): for
+ * an aggregate that will next count other days, where what reset keeps
+ * would sit idle. */
+void kn_agg_trim(struct kn_agg *agg);
 
 uint32_t kn_agg_wide_ports(const struct kn_agg *agg);
 

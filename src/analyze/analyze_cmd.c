@@ -50,8 +50,8 @@ static const char usage_text[] =
     "                    file's reading)\n"
     "  --files-per-commit N\n"
     "                    store at most N files per transaction (default: a group\n"
-    "                    is stored after 10 s of reading, 2 Mi source records or\n"
-    "                    once it holds more than 2 days, and at the end; 1 stores\n"
+    "                    is stored after 10 s of reading or 2 Mi source records,\n"
+    "                    before a file of another day, and at the end; 1 stores\n"
     "                    each file once it is read)\n"
     "  --timing          say on standard error, at the end, where the run's time\n"
     "                    went: opening the database, reading (with packets and\n"
@@ -461,6 +461,9 @@ int kn_cmd_analyze(int argc, char **argv)
                 run.failed++;
                 continue;
             }
+            /* a file of another day: the group before it is stored first */
+            if (kn_group_full_for(&group, j->pl->agg))
+                kn_group_flush(&group, report_file, &run);
             if (kn_group_add(&group, j->pl->agg, name, res, &j->err)) {
                 fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
                 run.failed++;

@@ -51,7 +51,13 @@ static void clear(struct kn_group *g)
         free(g->files[i].name);
     g->n = g->counted = g->days = 0;
     g->broken[0] = '\0';
-    kn_agg_reset(g->agg);
+    /* Given back, not kept: this aggregate goes to a pipeline at the next
+     * group's first file, which is mostly of other days (a group holds one
+     * day's files), and what reset keeps (a day's tables, records and
+     * index, ~27 MiB for the bench day) would sit idle beside the two
+     * pipelines' own: three of the bench's days in one run peaked at 136
+     * MiB against a budget of 105 (docs/performance.md). */
+    kn_agg_trim(g->agg);
 }
 
 void kn_group_free(struct kn_group *g)
@@ -136,6 +142,12 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
         }
     }
     return 0;
+}
+
+bool kn_group_full_for(struct kn_group *g, const struct kn_agg *agg)
+{
+    settle(g);
+    return g->counted && kn_agg_n_days_merged(g->agg, agg) > KN_GROUP_MAX_DAYS;
 }
 
 bool kn_group_due(const struct kn_group *g)

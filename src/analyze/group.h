@@ -26,13 +26,14 @@
  * database see progress; an interrupted run commits what it read). */
 #define KN_GROUP_MAX_SOURCES (2u << 20)
 #define KN_GROUP_MAX_SECONDS 10.0
-/* ... or once it holds figures of more days than this. A day's port table
- * (a 64-byte slot per family, protocol and port) is shared by the files of
- * that day only, so merging files of many days saves no rows and keeps
- * every day's table until the commit: 30 generated daily files in one run
- * peaked at 329 MiB against a budget of 113 MiB (docs/performance.md). Two
- * days let a day's files that cross midnight still merge. */
-#define KN_GROUP_MAX_DAYS 2
+/* ... or once it holds figures of more days than this, and a file that
+ * would bring it beyond them starts a group of its own (kn_group_full_for).
+ * A day's port table (a 64-byte slot per family, protocol and port) is
+ * shared by the files of that day only, so merging files of many days
+ * saves no rows and keeps every day's table until the commit: 30 generated
+ * daily files in one run peaked at 329 MiB against a budget of 113 MiB,
+ * three of the bench's days 171 MiB against 105 (docs/performance.md). */
+#define KN_GROUP_MAX_DAYS 1
 
 struct kn_group_file {
     char *name;                /* owned copy */
@@ -94,6 +95,11 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
 void kn_group_release(struct kn_group *g, const struct kn_agg *agg);
 
 bool kn_group_due(const struct kn_group *g);
+
+/* Whether the group should be stored before agg joins it, because it would
+ * then hold more than KN_GROUP_MAX_DAYS days (waits for a running merge):
+ * the files of one day merge, and the next day starts a new group. */
+bool kn_group_full_for(struct kn_group *g, const struct kn_agg *agg);
 
 /* Called by kn_group_flush() once per file, in the order added: error is
  * NULL when the file was stored or skipped (res->status says which), else

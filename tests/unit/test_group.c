@@ -140,6 +140,25 @@ static void test_due_at_files_per_commit(void)
     kn_store_close(st);
 }
 
+/* Counts one access to 192.0.2.1 at 01:00 of day (from 2020-05-17): a TCP
+ * SYN, or a UDP datagram, to port, from 198.51.100.0 + host. */
+static void add_access(struct kn_agg *agg, int day, unsigned proto, unsigned port, unsigned host)
+{
+    struct kn_err e;
+    struct kn_pkt p;
+    memset(&p, 0, sizeof p);
+    p.ts_ns = (uint64_t)(18399 + day) * 86400 * 1000000000ull + 3600 * 1000000000ull;
+    p.outcome = KN_OUT_IP;
+    p.ip_version = 4;
+    p.proto = (uint8_t)proto;
+    p.flags = KN_PKT_HAS_PORTS | (proto == KN_PROTO_TCP ? KN_PKT_HAS_TCP : 0);
+    p.tcp_flags = proto == KN_PROTO_TCP ? KN_TCP_SYN : 0;
+    p.src4 = 0xC6336400u + host;
+    p.dst4 = 0xC0000201u;
+    p.dport = (uint16_t)port;
+    CHECK_EQ(kn_agg_add(agg, &p, kn_classify(&p), &e), 0);
+}
+
 /* A file of one SYN to the sensor on each of the given days (days from
  * 2020-05-17), from 198.51.100.tag: figures of those days, counters and
  * port rows, as the pipeline leaves them. */
@@ -149,27 +168,16 @@ static void day_file(struct kn_agg *agg, struct kn_run_result *res, uint8_t tag,
     kn_agg_reset(agg);
     memset(res, 0, sizeof *res);
     memset(res->hash, tag, sizeof res->hash);
-    struct kn_err e;
     for (int i = 0; i < n_days; i++) {
-        struct kn_pkt p;
-        memset(&p, 0, sizeof p);
-        p.ts_ns = (uint64_t)(18399 + days[i]) * 86400 * 1000000000ull + 3600 * 1000000000ull;
-        p.outcome = KN_OUT_IP;
-        p.ip_version = 4;
-        p.proto = KN_PROTO_TCP;
-        p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
-        p.tcp_flags = KN_TCP_SYN;
-        p.src4 = 0xC6336400u + tag;
-        p.dst4 = 0xC0000201u;
-        p.dport = (uint16_t)(1000 + days[i]);
-        CHECK_EQ(kn_agg_add(agg, &p, kn_classify(&p), &e), 0);
+        add_access(agg, days[i], KN_PROTO_TCP, 1000u + (unsigned)days[i], tag);
         res->ingest.packets++;
     }
 }
 
-/* A group falls due once it holds more than KN_GROUP_MAX_DAYS days, counted
- * once however many of its files hold them, with and without overlapped
- * merges (where the count must not read the aggregate being merged). */
+/* A group falls due once it holds more than KN_GROUP_MAX_DAYS days, and is
+ * full for a file that would bring it beyond them; days are counted once
+ * however many of its files hold them, with and without overlapped merges
+ * (where the count must not read the aggregate being merged). */
 static void test_due_at_max_days(void)
 {
     for (int overlap = 0; overlap < 2; overlap++) {
@@ -182,38 +190,83 @@ static void test_due_at_max_days(void)
         struct kn_run_result res;
         const int d0[] = {0}, d01[] = {0, 1}, d1[] = {1}, d2[] = {2}, d34[] = {3, 4};
         struct { const int *days; int n; bool due; } plan[] = {
-            {d0, 1, false}, {d01, 2, false}, {d1, 1, false}, {d0, 1, false}, /* 2 days */
-            {d2, 1, true},                                                    /* a third */
+            {d0, 1, false}, {d0, 1, false}, /* the hours of one day */
+            {d01, 2, true},                 /* one reaching into the next */
+            {d1, 1, false}, {d1, 1, false}, /* after the flush: the next day */
+            {d2, 1, true},
         };
         int k = 0;
+        struct tally t = {0};
         for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++, k ^= 1) {
             kn_group_release(&g, aggs[k]);
             day_file(aggs[k], &res, (uint8_t)(i + 1), plan[i].days, plan[i].n);
             CHECK_EQ(kn_group_add(&g, aggs[k], "f", &res, &e), 0);
             CHECK_EQ(kn_group_due(&g), plan[i].due);
+            if (plan[i].due) {
+                CHECK_EQ(kn_group_flush(&g, report, &t), 0);
+                CHECK(!kn_group_due(&g));
+            }
         }
-        struct tally t = {0};
-        CHECK_EQ(kn_group_flush(&g, report, &t), 0);
-        CHECK_EQ(t.stored, 5);
-        CHECK(!kn_group_due(&g));
-        /* two new days are not too many; a repeat of them adds none */
+        CHECK_EQ(t.stored, 6);
+        /* a repeat adds no day: its figures are not counted */
         kn_group_release(&g, aggs[k]);
-        day_file(aggs[k], &res, 9, d34, 2);
-        CHECK_EQ(kn_group_add(&g, aggs[k], "g", &res, &e), 0);
+        day_file(aggs[k], &res, 1, d34, 2); /* the content of the first file */
+        CHECK_EQ(kn_group_add(&g, aggs[k], "f-again", &res, &e), 0);
         CHECK(!kn_group_due(&g));
         k ^= 1;
         kn_group_release(&g, aggs[k]);
-        day_file(aggs[k], &res, 9, d0, 1);
-        CHECK_EQ(kn_group_add(&g, aggs[k], "g-again", &res, &e), 0);
-        CHECK(!kn_group_due(&g));
+        day_file(aggs[k], &res, 9, d34, 2); /* a file of two days on its own */
+        CHECK_EQ(kn_group_add(&g, aggs[k], "g", &res, &e), 0);
+        CHECK(kn_group_due(&g));
         CHECK_EQ(kn_group_flush(&g, report, &t), 0);
         CHECK_EQ(sql_int("SELECT COUNT(DISTINCT day) FROM day_port"), 5);
-        CHECK_EQ(sql_int("SELECT COUNT(*) FROM files"), 6);
+        /* before adding: a file of another day would make the group too
+         * big; one of its day would not; an empty group takes anything */
+        kn_group_release(&g, aggs[k]);
+        day_file(aggs[k], &res, 20, d0, 1);
+        CHECK(!kn_group_full_for(&g, aggs[k]));
+        CHECK_EQ(kn_group_add(&g, aggs[k], "h", &res, &e), 0);
+        k ^= 1;
+        kn_group_release(&g, aggs[k]);
+        day_file(aggs[k], &res, 21, d0, 1);
+        CHECK(!kn_group_full_for(&g, aggs[k]));
+        day_file(aggs[k], &res, 21, d1, 1);
+        CHECK(kn_group_full_for(&g, aggs[k]));
+        CHECK_EQ(kn_group_flush(&g, report, &t), 0);
+        CHECK_EQ(sql_int("SELECT COUNT(*) FROM files"), 8);
+        CHECK_EQ(t.skipped, 1);
         kn_group_free(&g);
         kn_agg_free(aggs[0]);
         kn_agg_free(aggs[1]);
         kn_store_close(st);
     }
+}
+
+/* A flush gives the group's memory back: its aggregate next goes to a
+ * pipeline for files of other days, where what a reset keeps would sit
+ * idle (docs/performance.md, items 29-30). */
+static void test_flush_gives_memory_back(void)
+{
+    struct kn_store *st = open_store("trim.db");
+    struct kn_err e;
+    struct kn_group g;
+    CHECK_EQ(kn_group_init(&g, st, 100, 0, &e), 0);
+    struct kn_agg *agg = kn_agg_new(100, &e);
+    struct kn_run_result res;
+    const int d0[] = {0};
+    day_file(agg, &res, 30, d0, 1);
+    for (unsigned port = 1; port <= 40000; port++) /* a 4 MiB port table */
+        add_access(agg, 0, KN_PROTO_UDP, port, port % 200);
+    CHECK_EQ(kn_group_add(&g, agg, "big", &res, &e), 0);
+    CHECK(kn_agg_memory(g.agg) > (4u << 20));
+    struct tally t = {0};
+    CHECK_EQ(kn_group_flush(&g, report, &t), 0);
+    CHECK_EQ(t.stored, 1);
+    CHECK(kn_agg_memory(g.agg) < (64u << 10));
+    CHECK_EQ(sql_int("SELECT COUNT(*) FROM day_port WHERE proto = 17"), 40000);
+    kn_agg_free(agg);
+    kn_group_free(&g);
+    kn_store_close(st);
 }
 
 /* Another run stores one of the group's files between its add and the
@@ -335,6 +388,7 @@ int main(void)
     RUN(test_nothing_stored_before_flush);
     RUN(test_due_at_files_per_commit);
     RUN(test_due_at_max_days);
+    RUN(test_flush_gives_memory_back);
     RUN(test_raced_group_stores_nothing);
     RUN(test_overlapped_merges_equal_inline);
     char cmd[128];
