@@ -150,6 +150,9 @@ void kn_agg_free(struct kn_agg *agg)
 
 uint32_t kn_agg_wide_ports(const struct kn_agg *agg) { return agg->wide_ports; }
 size_t kn_agg_n_days(const struct kn_agg *agg) { return agg->n_days; }
+const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i) { return &agg->days[i]; }
+size_t kn_agg_n_sources(const struct kn_agg *agg) { return agg->n_src; }
+struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i) { return src_at(agg, i); }
 
 /* Port rows of days other than the two being filled that may stay in
  * memory: ~4-11 MiB of tables. Beyond them, those days' tables are
@@ -212,7 +215,10 @@ int kn_agg_day_ports(const struct kn_agg *agg, size_t i, struct kn_portmap *merg
         return 0;
     }
     kn_portmap_init(merged);
-    if (kn_portmap_reserve(merged, d->ports.used))
+    uint64_t n = d->ports.used;
+    for (size_t r = 0; r < d->n_runs; r++)
+        n += d->runs[r].n;
+    if (kn_portmap_reserve(merged, (size_t)n)) /* add_runs' own reserve then has room */
         goto oom;
     for (size_t j = 0; j < d->ports.cap; j++) {
         if (d->ports.slots[j].key == KN_PORTMAP_EMPTY)
@@ -256,9 +262,6 @@ size_t kn_agg_n_days_merged(const struct kn_agg *dst, const struct kn_agg *src)
     }
     return n;
 }
-const struct kn_agg_day *kn_agg_day_at(const struct kn_agg *agg, size_t i) { return &agg->days[i]; }
-size_t kn_agg_n_sources(const struct kn_agg *agg) { return agg->n_src; }
-struct kn_src_day *kn_agg_source_at(struct kn_agg *agg, size_t i) { return src_at(agg, i); }
 
 static struct kn_agg_day *find_day(struct kn_agg *agg, int32_t day)
 {
