@@ -51,25 +51,52 @@ static void test_parse_options(void)
     CHECK_EQ(kn_report_parse_period("week", &k), -1);
 }
 
+/* A new database in a directory of its own, sensors a /30 (4 IPv4
+ * addresses), days in UTC; closed and removed by test_db_close(). */
+struct test_db {
+    char dir[32];
+    struct kn_store *st;
+    struct kn_config cfg;
+};
+
+static int test_db_open(struct test_db *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/kenchi-test-report-XXXXXX");
+    if (!mkdtemp(t->dir)) {
+        CHECK(0);
+        return -1;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s/r.db", t->dir);
+    struct kn_config_request *req = calloc(1, sizeof *req);
+    struct kn_err e;
+    kn_cidr_parse("192.0.2.0/30", &req->sensors[0], NULL, &e);
+    req->n_sensors = 1;
+    int rc = kn_store_open(&t->st, path, req, true, &t->cfg, &e);
+    CHECK_EQ(rc, 0);
+    free(req);
+    kn_tz_select("UTC", &e);
+    return rc ? -1 : 0;
+}
+
+static void test_db_close(struct test_db *t)
+{
+    kn_store_close(t->st);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 /* 4 days: 2020-06-30 (3 SYNs), 2020-07-01 (1), 2020-07-02 (2), 2021-01-01 (1),
  * all from 198.51.100.1 except one from .2 on 07-02; sensors: a /30 (4 IPv4). */
 static void test_periods(void)
 {
-    char dir[] = "/tmp/kenchi-test-report-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    struct test_db t;
+    if (test_db_open(&t))
         return;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "%s/r.db", dir);
-    struct kn_config_request *req = calloc(1, sizeof *req);
-    struct kn_config cfg;
+    struct kn_store *st = t.st;
+    struct kn_config cfg = t.cfg;
     struct kn_err e;
-    kn_cidr_parse("192.0.2.0/30", &req->sensors[0], NULL, &e);
-    req->n_sensors = 1;
-    struct kn_store *st;
-    CHECK_EQ(kn_store_open(&st, path, req, true, &cfg, &e), 0);
-    kn_tz_select("UTC", &e);
     struct kn_agg *a = kn_agg_new(100, &e);
     const struct { int y, m, d, n, host; } plan[] = {
         {2020, 6, 30, 3, 1}, {2020, 7, 1, 1, 1}, {2020, 7, 2, 1, 1}, {2020, 7, 2, 1, 2}, {2021, 1, 1, 1, 1}};
@@ -130,11 +157,7 @@ static void test_periods(void)
     CHECK_STR(r->periods[0].label, "2020");
     kn_report_free(r);
     free(r);
-    free(req);
-    kn_store_close(st);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ(system(cmd), 0);
+    test_db_close(&t);
 }
 
 /* Checks one list of Mirai port counts against a reference array: sorted by
@@ -160,21 +183,12 @@ static void check_port_list(const struct kn_report_day *d, const uint64_t *ref, 
 static void test_mirai_ports_summed(void)
 {
     enum { DAYS = 3, PORTS = 3000, PER_DAY = 4000 };
-    char dir[] = "/tmp/kenchi-test-report-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    struct test_db t;
+    if (test_db_open(&t))
         return;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "%s/r.db", dir);
-    struct kn_config_request *req = calloc(1, sizeof *req);
-    struct kn_config cfg;
+    struct kn_store *st = t.st;
+    struct kn_config cfg = t.cfg;
     struct kn_err e;
-    kn_cidr_parse("192.0.2.0/30", &req->sensors[0], NULL, &e);
-    req->n_sensors = 1;
-    struct kn_store *st;
-    CHECK_EQ(kn_store_open(&st, path, req, true, &cfg, &e), 0);
-    kn_tz_select("UTC", &e);
     struct kn_agg *a = kn_agg_new(100000, &e);
     static uint64_t ref[DAYS + 1][PORTS]; /* [DAYS] is the period's sum */
     memset(ref, 0, sizeof ref);
@@ -224,11 +238,7 @@ static void test_mirai_ports_summed(void)
     }
     kn_report_free(r);
     free(r);
-    free(req);
-    kn_store_close(st);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ(system(cmd), 0);
+    test_db_close(&t);
 }
 
 int main(void)
