@@ -56,7 +56,7 @@ static void clear(struct kn_group *g)
      * day's files), and what reset keeps (a day's tables, records and
      * index, ~27 MiB for the bench day) would sit idle beside the two
      * pipelines' own: three of the bench's days in one run peaked at 136
-     * MiB against a budget of 105 (docs/performance.md). */
+     * MiB against a budget of 104, 84 MiB without it (docs/performance.md). */
     kn_agg_trim(g->agg);
 }
 

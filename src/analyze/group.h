@@ -32,7 +32,7 @@
  * shared by the files of that day only, so merging files of many days
  * saves no rows and keeps every day's table until the commit: 30 generated
  * daily files in one run peaked at 329 MiB against a budget of 113 MiB,
- * three of the bench's days 171 MiB against 105 (docs/performance.md). */
+ * six of the bench's days 256 MiB against 145 (docs/performance.md). */
 #define KN_GROUP_MAX_DAYS 1
 
 struct kn_group_file {
