@@ -87,6 +87,39 @@ static void test_db_close(struct test_db *t)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* A TCP SYN to 192.0.2.1:dport, sent second `second` of day (a day
+ * number) from 198.51.100.host, with sequence number seq (the Mirai
+ * fingerprint when seq is 192.0.2.1). */
+static struct kn_pkt syn(int32_t day, uint64_t second, uint32_t host, unsigned dport, uint32_t seq)
+{
+    struct kn_pkt p;
+    memset(&p, 0, sizeof p);
+    p.ts_ns = ((uint64_t)day * 86400 + second) * 1000000000ull;
+    p.outcome = KN_OUT_IP;
+    p.ip_version = 4;
+    p.proto = KN_PROTO_TCP;
+    p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
+    p.tcp_flags = KN_TCP_SYN;
+    p.src4 = 0xC6336400u + host;
+    p.dst4 = 0xC0000201u;
+    p.seq = seq;
+    p.dport = (uint16_t)dport;
+    return p;
+}
+
+/* Stores a's figures as one file (content tag) and frees a. */
+static void store_file(struct kn_store *st, struct kn_agg *a, uint8_t tag)
+{
+    struct kn_ingest ing;
+    memset(&ing, 0, sizeof ing);
+    uint8_t h[32] = {tag};
+    bool skipped;
+    char as[8];
+    struct kn_err e;
+    CHECK_EQ(kn_store_commit_file(st, h, "x", &ing, a, &skipped, as, sizeof as, &e), 0);
+    kn_agg_free(a);
+}
+
 /* 4 days: 2020-06-30 (3 SYNs), 2020-07-01 (1), 2020-07-02 (2), 2021-01-01 (1),
  * all from 198.51.100.1 except one from .2 on 07-02; sensors: a /30 (4 IPv4). */
 static void test_periods(void)
@@ -102,27 +135,11 @@ static void test_periods(void)
         {2020, 6, 30, 3, 1}, {2020, 7, 1, 1, 1}, {2020, 7, 2, 1, 1}, {2020, 7, 2, 1, 2}, {2021, 1, 1, 1, 1}};
     for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
         for (int k = 0; k < plan[i].n; k++) {
-            struct kn_pkt p;
-            memset(&p, 0, sizeof p);
-            p.ts_ns = ((uint64_t)kn_day_from_civil(plan[i].y, (unsigned)plan[i].m, (unsigned)plan[i].d) *
-                           86400 + 60 + (uint64_t)k) * 1000000000ull;
-            p.outcome = KN_OUT_IP;
-            p.ip_version = 4;
-            p.proto = KN_PROTO_TCP;
-            p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
-            p.tcp_flags = KN_TCP_SYN;
-            p.src4 = 0xC6336400u + (uint32_t)plan[i].host;
-            p.dst4 = 0xC0000201u;
-            p.dport = 3389;
+            struct kn_pkt p = syn(kn_day_from_civil(plan[i].y, (unsigned)plan[i].m, (unsigned)plan[i].d),
+                                  60 + (uint64_t)k, (uint32_t)plan[i].host, 3389, 0);
             kn_agg_add(a, &p, kn_classify(&p), &e);
         }
-    struct kn_ingest ing;
-    memset(&ing, 0, sizeof ing);
-    uint8_t h[32] = {9};
-    bool skipped;
-    char as[8];
-    CHECK_EQ(kn_store_commit_file(st, h, "x", &ing, a, &skipped, as, sizeof as, &e), 0);
-    kn_agg_free(a);
+    store_file(st, a, 9);
 
     struct kn_report *r = calloc(1, sizeof *r);
     r->cfg = cfg;
@@ -198,31 +215,14 @@ static void test_mirai_ports_summed(void)
             x = x * 1103515245u + 12345u;
             /* day 0 the low ports, day 2 the high ones, day 1 across both */
             uint32_t port = (x >> 8) % (PORTS / 2) + (uint32_t)day * (PORTS / 4);
-            struct kn_pkt p;
-            memset(&p, 0, sizeof p);
-            p.ts_ns = ((uint64_t)kn_day_from_civil(2020, 7, 1 + (unsigned)day) * 86400 + 60 +
-                       (uint64_t)k) * 1000000000ull;
-            p.outcome = KN_OUT_IP;
-            p.ip_version = 4;
-            p.proto = KN_PROTO_TCP;
-            p.flags = KN_PKT_HAS_PORTS | KN_PKT_HAS_TCP;
-            p.tcp_flags = KN_TCP_SYN;
-            p.src4 = 0xC6336400u + (uint32_t)(k % 7);
-            p.dst4 = 0xC0000201u;
-            p.seq = p.dst4;
-            p.dport = (uint16_t)port;
+            struct kn_pkt p = syn(kn_day_from_civil(2020, 7, 1 + (unsigned)day), 60 + (uint64_t)k,
+                                  (uint32_t)(k % 7), port, 0xC0000201u);
             CHECK(kn_is_mirai(&p));
             kn_agg_add(a, &p, kn_classify(&p), &e);
             ref[day][port]++;
             ref[DAYS][port]++;
         }
-    struct kn_ingest ing;
-    memset(&ing, 0, sizeof ing);
-    uint8_t h[32] = {7};
-    bool skipped;
-    char as[8];
-    CHECK_EQ(kn_store_commit_file(st, h, "m", &ing, a, &skipped, as, sizeof as, &e), 0);
-    kn_agg_free(a);
+    store_file(st, a, 7);
 
     struct kn_report *r = calloc(1, sizeof *r);
     r->cfg = cfg;
