@@ -26,7 +26,8 @@ struct kn_agg {
     struct kn_src_day **chunks;   /* owned array of owned chunks */
     size_t n_chunks;
     size_t n_src;
-    uint64_t *index;              /* owned; idx_cap slots, power of two */
+    uint64_t *index;              /* owned; idx_cap slots, power of two: the low 32
+                                   * bits of a record's hash << 32 | (record + 1), 0 empty */
     size_t idx_cap;
     struct kn_src_day *last_src;  /* the previous packet's record: scans come in bursts */
     struct kn_portspill spill;    /* owned: port tables of days left behind (portspill.h) */
@@ -346,6 +347,20 @@ void kn_agg_drop_index(struct kn_agg *agg)
     agg->idx_cap = 0;
 }
 
+/* A slot's home is the low bits of its hash, and a slot keeps the low 32
+ * bits: a table of up to 2^32 slots grows from the old one alone, walked
+ * in order, its entries landing in two forward-moving streams of the new
+ * one. Rehashing every record instead read each 64-byte record and wrote
+ * one random slot per source: half of the 10-million-source day's
+ * aggregation samples in `perf` (docs/performance.md, item 34). */
+static void index_put(uint64_t *idx, size_t cap, uint64_t entry)
+{
+    size_t j = (size_t)(entry >> 32) & (cap - 1);
+    while (idx[j])
+        j = (j + 1) & (cap - 1);
+    idx[j] = entry;
+}
+
 static int grow_index(struct kn_agg *agg)
 {
     size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
@@ -355,13 +370,15 @@ static int grow_index(struct kn_agg *agg)
     uint64_t *idx = kn_big_alloc(cap * sizeof *idx);
     if (!idx)
         return -1;
-    for (size_t i = 0; i < agg->n_src; i++) {
-        const struct kn_src_day *s = src_at(agg, i);
-        uint64_t h = src_hash(agg, s->day, s->family, s->addr);
-        size_t j = (size_t)h & (cap - 1);
-        while (idx[j])
-            j = (j + 1) & (cap - 1);
-        idx[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
+    if (agg->idx_cap && cap <= ((size_t)1 << 32)) {
+        for (size_t k = 0; k < agg->idx_cap; k++)
+            if (agg->index[k])
+                index_put(idx, cap, agg->index[k]);
+    } else { /* no index (dropped), or one too big for the kept bits */
+        for (size_t i = 0; i < agg->n_src; i++) {
+            const struct kn_src_day *s = src_at(agg, i);
+            index_put(idx, cap, src_hash(agg, s->day, s->family, s->addr) << 32 | (uint64_t)(i + 1));
+        }
     }
     kn_big_free(agg->index, agg->idx_cap * sizeof *agg->index);
     agg->index = idx;
@@ -375,7 +392,7 @@ static struct kn_src_day *source_hashed(struct kn_agg *agg, int32_t day, unsigne
 {
     if ((agg->n_src + 1) * 4 > agg->idx_cap * 3 && grow_index(agg) != 0)
         return NULL;
-    uint64_t frag = (h >> 32) << 32;
+    uint64_t frag = h << 32;
     uint64_t w0, w1;
     memcpy(&w0, a16, 8);
     memcpy(&w1, a16 + 8, 8);
@@ -481,7 +498,7 @@ void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *
     size_t mask = agg->idx_cap - 1, j = (size_t)it->hash & mask;
     for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
         uint64_t slot = agg->index[j];
-        if ((slot >> 32) == (it->hash >> 32)) {
+        if ((slot >> 32) == (uint32_t)it->hash) {
             __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
             return;
         }

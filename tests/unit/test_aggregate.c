@@ -297,13 +297,20 @@ static void test_many_sources_and_reset(void)
     kn_tz_select("UTC", &e);
     struct kn_agg *a = kn_agg_new(100, &e);
     for (int round = 0; round < 2; round++) {
-        for (uint32_t k = 0; k < 50000; k++) {
-            struct kn_pkt p = tcp4("10.0.0.0", "192.0.2.1", 22, KN_TCP_SYN, (T0 + 5) * NS);
-            p.src4 = 0x0A000000u + k;
-            add(a, &p);
-            add(a, &p);
+        /* Two passes: the first grows the index six times (from 1,024
+         * slots), the second finds every source through it. */
+        for (int pass = 0; pass < 2; pass++) {
+            for (uint32_t k = 0; k < 50000; k++) {
+                struct kn_pkt p = tcp4("10.0.0.0", "192.0.2.1", 22, KN_TCP_SYN, (T0 + 5) * NS);
+                p.src4 = 0x0A000000u + k;
+                add(a, &p);
+            }
         }
         CHECK_EQ(kn_agg_n_sources(a), 50000);
+        size_t not_two = 0;
+        for (size_t i = 0; i < kn_agg_n_sources(a); i++)
+            not_two += kn_agg_source_at(a, i)->packets != 2;
+        CHECK_EQ(not_two, 0);
         if (round == 1)
             kn_agg_drop_index(a); /* as a commit does: the next lookup rebuilds it */
         uint8_t x[4] = {10, 0, 0x30, 0x39}; /* 10.0.48.57 = k 12345 */
