@@ -370,7 +370,7 @@ static int grow_index(struct kn_agg *agg)
     uint64_t *idx = kn_big_alloc(cap * sizeof *idx);
     if (!idx)
         return -1;
-    if (agg->idx_cap && cap <= ((size_t)1 << 32)) {
+    if (agg->idx_cap && (uint64_t)cap <= (uint64_t)1 << 32) {
         for (size_t k = 0; k < agg->idx_cap; k++)
             if (agg->index[k])
                 index_put(idx, cap, agg->index[k]);
