@@ -88,6 +88,10 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
      * itself: this thread then reads only the headers of its frames. */
     uint64_t buf_size;
     int buf_fd = kn_source_dup_buffered(src, &buf_size);
+    /* A walk whose digest can wait gives way to this thread and the
+     * aggregation worker until they are done. Not staged frames: a stager
+     * waits for the hasher once its blocks are full. */
+    bool gave_way = buf_fd >= 0 && pl->defer_hash && kn_content_hash_give_way(pl->hash, true);
     if (buf_fd >= 0 && kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
         return -1;
     bool buffered = buf_fd >= 0;
@@ -137,6 +141,8 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
         kn_content_hash_abandon(pl->hash); /* nothing of it is stored: no need to wait for it */
     if (pl->worker ? kn_agg_worker_finish(pl->worker, err) : ring_drain(pl, &ring, ring.in, err))
         return -1;
+    if (gave_way)
+        kn_content_hash_give_way(pl->hash, false); /* the cores are free now */
     if (rc < 0)
         snprintf(ing->read_error, sizeof ing->read_error, "%s", rerr.msg);
     struct kn_source_stats ss;
@@ -150,7 +156,20 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
         progress(ctx, ing, &ss);
     if (pl->interrupted)
         return 0; /* no digest: nothing is committed (the next reset drains the hasher) */
+    if (pl->defer_hash) {
+        res->hash_pending = pl->hash;
+        return 0;
+    }
     return kn_content_hash_final(pl->hash, res->hash, err);
+}
+
+int kn_run_result_finish_hash(struct kn_run_result *res, struct kn_err *err)
+{
+    if (!res->hash_pending)
+        return 0;
+    int rc = kn_content_hash_final(res->hash_pending, res->hash, err);
+    res->hash_pending = NULL;
+    return rc;
 }
 
 int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *name,
@@ -177,6 +196,8 @@ int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_r
         res->status = KN_RUN_COMMITTED;
         return 0;
     }
+    if (kn_run_result_finish_hash(res, err))
+        return -1;
     bool skipped;
     if (kn_store_commit_file(pl->store, res->hash, name, &res->ingest, pl->agg, &skipped,
                              res->skipped_as, sizeof res->skipped_as, err))
