@@ -39,6 +39,7 @@ struct kn_content_hash {
     uint64_t walk_size;
     bool walking;            /* the hasher is walking walk_fd (under lock) */
     atomic_int abandon;      /* stop a walk early: its digest will not be used */
+    _Atomic uint64_t walked; /* file bytes the current walk has digested, about */
     uint8_t meta[20];        /* the hasher's staging of one frame's fields */
     bool quit;
     bool giving_way;         /* the hasher runs at SCHED_IDLE (kn_content_hash_give_way) */
@@ -109,13 +110,16 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
     int n;
     uint8_t stage[64 * 1024];
     size_t used = 0;
+    uint64_t walked = sizeof head;
     while ((n = kn_pcapbuf_next(m, &f, &err)) == KN_PCAPBUF_FRAME) {
         if (atomic_load_explicit(&h->abandon, memory_order_relaxed))
             goto out;
+        walked += 16 + (uint64_t)f.caplen;
         if (used + 20 > sizeof stage) {
             if (EVP_DigestUpdate(h->md, stage, used) != 1)
                 goto out;
             used = 0;
+            atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
         }
         frame_fields(stage + used, &f);
         used += 20;
@@ -128,9 +132,11 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
         if (EVP_DigestUpdate(h->md, stage, used) != 1 || EVP_DigestUpdate(h->md, f.data, f.caplen) != 1)
             goto out;
         used = 0;
+        atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
     }
     if (n == KN_PCAPBUF_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
         goto out;
+    atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
     rc = 0;
 out:
     kn_pcapbuf_close(m);
@@ -303,6 +309,11 @@ void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f)
     }
 }
 
+uint64_t kn_content_hash_walked(const struct kn_content_hash *h)
+{
+    return atomic_load_explicit(&h->walked, memory_order_relaxed);
+}
+
 int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, struct kn_err *err)
 {
     pthread_mutex_lock(&h->lock);
@@ -314,6 +325,7 @@ int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, 
     }
     h->walk_fd = fd;
     h->walk_size = size;
+    atomic_store_explicit(&h->walked, 0, memory_order_relaxed);
     pthread_cond_signal(&h->filled);
     pthread_mutex_unlock(&h->lock);
     return 0;

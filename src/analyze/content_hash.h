@@ -35,6 +35,9 @@ int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, 
  * a hasher left at idle priority would crawl on a busy machine. Final,
  * reset and free take it back themselves. Returns whether it gives way. */
 bool kn_content_hash_give_way(struct kn_content_hash *h, bool on);
+/* How far the current file walk has come: file bytes digested, about
+ * (updated every 64 KiB or so). */
+uint64_t kn_content_hash_walked(const struct kn_content_hash *h);
 /* The digest of this capture will not be used (an interrupted read): a
  * file walk stops early, and _final fails. */
 void kn_content_hash_abandon(struct kn_content_hash *h);

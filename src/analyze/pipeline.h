@@ -33,6 +33,10 @@ struct kn_pipeline {
      * took 0.27-0.30 s instead of 0.37-0.40, and the digest's remaining
      * ~0.15 s ran beside the commit (docs/performance.md, item 35). */
     bool defer_hash;
+    /* How far a hasher that gives way may fall behind the reading before it
+     * must keep up, in file bytes; 0: an eighth of the machine's memory, so
+     * that what it has yet to digest is still in the page cache. */
+    uint64_t hash_lag_max;
 };
 
 /* Called about every 64Ki packets while reading (e.g. for a progress line). */
@@ -57,6 +61,7 @@ struct kn_run_result {
      * kn_run_result_finish_hash(). */
     uint8_t hash[32];
     struct kn_content_hash *hash_pending;
+    bool hash_fell_behind;         /* its hasher, giving way, fell hash_lag_max behind */
     char skipped_as[256];          /* name of the stored file with the same content */
 };
 

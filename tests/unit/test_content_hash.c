@@ -150,6 +150,7 @@ static void test_file_walk_equals_one_pass_sha256(void)
             CHECK_EQ(kn_content_hash_final(h, got, &err), 0);
             CHECK(!memcmp(got, want, 32));
             CHECK(!kn_content_hash_give_way(h, false));
+            CHECK_EQ(kn_content_hash_walked(h), (uint64_t)size); /* every byte, header too */
             kn_content_hash_free(h);
         }
         fclose(f);
