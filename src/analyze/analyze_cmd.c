@@ -57,8 +57,10 @@ static const char usage_text[] =
     "                    each file once it is read)\n"
     "  --timing          say on standard error, at the end, where the run's time\n"
     "                    went: opening the database, reading (with packets and\n"
-    "                    bytes per second), storing (rows written, and day port\n"
-    "                    tables spilled to a temporary file), closing\n"
+    "                    bytes per second), storing (rows written, day port\n"
+    "                    tables spilled to a temporary file, and the wait for\n"
+    "                    the last file's content hash, finished beside the\n"
+    "                    writing), closing\n"
     "\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
@@ -193,6 +195,8 @@ static void print_timing(const struct timing *t, const struct kn_group_tally *g)
     if (g->spilled_runs)
         fprintf(stderr, "  (%llu day port tables spilled to a temporary file while reading)",
                 (unsigned long long)g->spilled_runs);
+    if (g->hash_wait > 0)
+        fprintf(stderr, "  (%.3f s of it waiting for the last file's content hash)", g->hash_wait);
     fputc('\n', stderr);
     fprintf(stderr, "timing: close %.3f s\n", t->close);
     fprintf(stderr, "timing: total %.3f s wall  %.3f s CPU\n", kn_seconds_since(&t->start),
@@ -404,6 +408,8 @@ int kn_cmd_analyze(int argc, char **argv)
             memset(j, 0, sizeof *j);
             j->name = argv[i + k];
             j->pl = &pls[alternate ? (i - optind) % 2 : k];
+            /* The run's last file: its digest can wait for its commit. */
+            j->pl->defer_hash = i + k == argc - 1;
             kn_group_release(&group, j->pl->agg); /* the group may still be merging it */
             if (kn_source_open_file(&j->src, j->name, &j->err))
                 continue;

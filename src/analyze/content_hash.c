@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -38,8 +39,10 @@ struct kn_content_hash {
     uint64_t walk_size;
     bool walking;            /* the hasher is walking walk_fd (under lock) */
     atomic_int abandon;      /* stop a walk early: its digest will not be used */
+    _Atomic uint64_t walked; /* file bytes the current walk has digested, about */
     uint8_t meta[20];        /* the hasher's staging of one frame's fields */
     bool quit;
+    bool giving_way;         /* the hasher runs at SCHED_IDLE (kn_content_hash_give_way) */
     int failed;              /* a digest update failed (under lock) */
     struct block *cur;       /* the block being filled: blocks[handed % NBLOCKS] */
     struct block blocks[NBLOCKS];
@@ -107,13 +110,16 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
     int n;
     uint8_t stage[64 * 1024];
     size_t used = 0;
+    uint64_t walked = sizeof head;
     while ((n = kn_pcapbuf_next(m, &f, &err)) == KN_PCAPBUF_FRAME) {
         if (atomic_load_explicit(&h->abandon, memory_order_relaxed))
             goto out;
+        walked += 16 + (uint64_t)f.caplen;
         if (used + 20 > sizeof stage) {
             if (EVP_DigestUpdate(h->md, stage, used) != 1)
                 goto out;
             used = 0;
+            atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
         }
         frame_fields(stage + used, &f);
         used += 20;
@@ -126,9 +132,11 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
         if (EVP_DigestUpdate(h->md, stage, used) != 1 || EVP_DigestUpdate(h->md, f.data, f.caplen) != 1)
             goto out;
         used = 0;
+        atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
     }
     if (n == KN_PCAPBUF_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
         goto out;
+    atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
     rc = 0;
 out:
     kn_pcapbuf_close(m);
@@ -228,6 +236,39 @@ struct kn_content_hash *kn_content_hash_new(struct kn_err *err)
     return h;
 }
 
+/* Whether this process may take a thread out of SCHED_IDLE again: root,
+ * CAP_SYS_NICE or an RLIMIT_NICE that allows nice 0. Tried on a thread of
+ * its own, since a thread that cannot leave SCHED_IDLE stays there. */
+static bool may_give_way;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void *probe_main(void *arg)
+{
+    struct sched_param none = {0};
+    *(bool *)arg = pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0 &&
+                   pthread_setschedparam(pthread_self(), SCHED_OTHER, &none) == 0;
+    return NULL;
+}
+
+static void probe(void)
+{
+    bool ok = false;
+    pthread_t t;
+    if (pthread_create(&t, NULL, probe_main, &ok) == 0 && pthread_join(t, NULL) == 0)
+        may_give_way = ok;
+}
+
+bool kn_content_hash_give_way(struct kn_content_hash *h, bool on)
+{
+    pthread_once(&probe_once, probe);
+    if (!may_give_way || h->giving_way == on)
+        return h->giving_way;
+    struct sched_param none = {0};
+    if (pthread_setschedparam(h->thread, on ? SCHED_IDLE : SCHED_OTHER, &none) == 0)
+        h->giving_way = on;
+    return h->giving_way;
+}
+
 void kn_content_hash_abandon(struct kn_content_hash *h)
 {
     atomic_store(&h->abandon, 1);
@@ -235,6 +276,7 @@ void kn_content_hash_abandon(struct kn_content_hash *h)
 
 int kn_content_hash_reset(struct kn_content_hash *h, struct kn_err *err)
 {
+    kn_content_hash_give_way(h, false); /* or the drain could crawl */
     drain(h); /* a reset in the middle of a capture: let the hasher finish with md */
     atomic_store(&h->abandon, 0);
     h->cur->used = 0;
@@ -267,6 +309,11 @@ void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f)
     }
 }
 
+uint64_t kn_content_hash_walked(const struct kn_content_hash *h)
+{
+    return atomic_load_explicit(&h->walked, memory_order_relaxed);
+}
+
 int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, struct kn_err *err)
 {
     pthread_mutex_lock(&h->lock);
@@ -278,6 +325,7 @@ int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, 
     }
     h->walk_fd = fd;
     h->walk_size = size;
+    atomic_store_explicit(&h->walked, 0, memory_order_relaxed);
     pthread_cond_signal(&h->filled);
     pthread_mutex_unlock(&h->lock);
     return 0;
@@ -285,6 +333,7 @@ int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, 
 
 int kn_content_hash_final(struct kn_content_hash *h, uint8_t out[32], struct kn_err *err)
 {
+    kn_content_hash_give_way(h, false); /* its digest is wanted now */
     drain(h);
     unsigned int len = 0;
     if (h->failed || EVP_DigestFinal_ex(h->md, out, &len) != 1 || len != 32) {
@@ -300,6 +349,7 @@ void kn_content_hash_free(struct kn_content_hash *h)
     if (!h)
         return;
     kn_content_hash_abandon(h);
+    kn_content_hash_give_way(h, false);
     drain(h);
     pthread_mutex_lock(&h->lock);
     h->quit = true;

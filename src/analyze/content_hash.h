@@ -8,6 +8,7 @@
 #ifndef KENCHI_ANALYZE_CONTENT_HASH_H
 #define KENCHI_ANALYZE_CONTENT_HASH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capture/source.h"
@@ -25,6 +26,18 @@ void kn_content_hash_add(struct kn_content_hash *h, const struct kn_frame *f);
  * libpcap), which follow the buffered ones. Call right after a reset, before any add. Takes fd (closed
  * by the hasher). 0 or -1. */
 int kn_content_hash_walk_file(struct kn_content_hash *h, int fd, uint64_t size, struct kn_err *err);
+/* Gives way (on) or stops giving way: while it gives way, the hasher runs
+ * only on a core that neither this process nor any other wants
+ * (SCHED_IDLE). For a digest that is not wanted until later (the commit of
+ * a run's last file, analyze/pipeline.h): the reading and aggregation then
+ * have both cores, and the hasher catches up beside the commit. Only where
+ * the process may take it back (root, CAP_SYS_NICE, or RLIMIT_NICE 20):
+ * a hasher left at idle priority would crawl on a busy machine. Final,
+ * reset and free take it back themselves. Returns whether it gives way. */
+bool kn_content_hash_give_way(struct kn_content_hash *h, bool on);
+/* How far the current file walk has come: file bytes digested, about
+ * (updated every 64 KiB or so). */
+uint64_t kn_content_hash_walked(const struct kn_content_hash *h);
 /* The digest of this capture will not be used (an interrupted read): a
  * file walk stops early, and _final fails. */
 void kn_content_hash_abandon(struct kn_content_hash *h);

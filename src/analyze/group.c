@@ -50,6 +50,7 @@ static void clear(struct kn_group *g)
     for (size_t i = 0; i < g->n; i++)
         free(g->files[i].name);
     g->n = g->counted = g->days = 0;
+    g->pending = false;
     g->broken[0] = '\0';
     /* Given back, not kept: this aggregate goes to a pipeline at the next
      * group's first file, which is mostly of other days (a group holds one
@@ -94,10 +95,62 @@ oom:
     return NULL;
 }
 
+/* Decides the pending first file before another joins: its hash is
+ * finished and looked up now. Stored already, it turns skipped and its
+ * figures leave the group; a hash that cannot be finished breaks the
+ * group, as a failed merge does. */
+static void settle_pending(struct kn_group *g)
+{
+    if (!g->pending)
+        return;
+    g->pending = false;
+    struct kn_group_file *f = &g->files[g->pending_at];
+    char earlier[sizeof f->res.skipped_as] = "";
+    struct kn_err e;
+    int stored = kn_run_result_finish_hash(&f->res, &e)
+                     ? -1
+                     : kn_store_find_file(g->store, f->res.hash, earlier, sizeof earlier, &e);
+    if (stored < 0 && !g->broken[0])
+        snprintf(g->broken, sizeof g->broken, "%.200s: %.300s", f->name, e.msg);
+    if (stored == 1) {
+        f->res.status = KN_RUN_SKIPPED;
+        memcpy(f->res.skipped_as, earlier, sizeof earlier);
+        kn_agg_reset(g->agg);
+        g->counted = g->days = 0;
+    }
+}
+
 int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
-                 const struct kn_run_result *res, struct kn_err *err)
+                 const struct kn_run_result *given, struct kn_err *err)
 {
     settle(g); /* the figures of the file before: merged before anything else */
+    settle_pending(g);
+    struct kn_run_result r = *given; /* its hash finished below */
+    const struct kn_run_result *res = &r;
+    /* The group's first file may keep its hash pending when no stored
+     * file has its statistics (so none has its content): taken over whole,
+     * as a first file is, and checked again by the commit, which finishes
+     * the hash. A repeat is still found here, before anything is written. */
+    int may_be_stored = r.hash_pending && g->counted == 0 && !g->broken[0]
+                            ? kn_store_may_have_file(g->store, &r.ingest, err)
+                            : 1;
+    if (may_be_stored < 0)
+        return -1;
+    if (!may_be_stored) {
+        struct kn_group_file *f = append(g, name, res, err);
+        if (!f)
+            return -1;
+        f->res.status = KN_RUN_COMMITTED;
+        g->pending = true;
+        g->pending_at = g->n - 1;
+        g->counted = 1;
+        g->first = kn_mono_now();
+        kn_agg_swap(g->agg, agg);
+        g->days = kn_agg_n_days(g->agg);
+        return 0;
+    }
+    if (kn_run_result_finish_hash(&r, err))
+        return -1;
     char earlier[sizeof res->skipped_as] = "";
     int stored = kn_store_find_file(g->store, res->hash, earlier, sizeof earlier, err);
     if (stored < 0)
@@ -168,6 +221,17 @@ bool kn_group_due(const struct kn_group *g)
     return kn_seconds_since(&g->first) >= KN_GROUP_MAX_SECONDS;
 }
 
+/* kn_commit_hook: finishes the pending file's hash inside the commit,
+ * once the figures are written (the hasher ran beside the writing). */
+static int finish_pending(void *ctx, struct kn_err *err)
+{
+    struct kn_group *g = ctx;
+    struct timespec t0 = kn_mono_now();
+    int rc = kn_run_result_finish_hash(&g->files[g->pending_at].res, err);
+    g->tally.hash_wait += kn_seconds_since(&t0);
+    return rc;
+}
+
 int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
 {
     settle(g);
@@ -195,9 +259,19 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
             uint64_t runs = 0;
             for (size_t d = 0; d < kn_agg_n_days(g->agg); d++)
                 runs += kn_agg_day_at(g->agg, d)->n_runs;
-            rc = kn_store_commit_files(g->store, cf, k, g->agg, &raced, &err);
+            const struct kn_commit_hook hook = {finish_pending, g};
+            char earlier[sizeof g->files[0].res.skipped_as] = "";
+            rc = kn_store_commit_files(g->store, cf, k, g->agg, g->pending ? &hook : NULL, &raced,
+                                       earlier, sizeof earlier, &err);
             free(cf);
-            if (rc == 0) {
+            if (rc == KN_STORE_RACED && g->pending) {
+                /* The only file, found stored once its hash was known:
+                 * skipped, as kn_group_add() would have found it. */
+                struct kn_group_file *f = &g->files[g->pending_at];
+                f->res.status = KN_RUN_SKIPPED;
+                memcpy(f->res.skipped_as, earlier, sizeof earlier);
+                rc = 0;
+            } else if (rc == 0) {
                 g->tally.commits++;
                 g->tally.source_days += sources;
                 g->tally.port_rows += ports;

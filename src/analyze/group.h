@@ -8,7 +8,9 @@
  * memory first (kn_agg_merge, ~0.1 µs a row) leaves one commit per group.
  * Each file is still stored whole or not at all: a group is one
  * transaction, and a file is only added once its whole content (hash) is
- * known and found neither stored nor already in the group. */
+ * known and found neither stored nor already in the group, except a run's
+ * last file starting a group: its hash is finished and checked inside the
+ * commit, before anything of the transaction is kept (kn_group_add). */
 #ifndef KENCHI_ANALYZE_GROUP_H
 #define KENCHI_ANALYZE_GROUP_H
 
@@ -49,6 +51,7 @@ struct kn_group_tally {
     uint64_t port_rows;      /* (day, family, protocol, port) counters */
     uint64_t spilled_runs;   /* day port tables parked on disk while reading (portspill.h) */
     double seconds;          /* wall time inside the transactions */
+    double hash_wait;        /* of which waiting for a content hash left pending */
 };
 
 struct kn_group {
@@ -69,6 +72,11 @@ struct kn_group {
     struct kn_group_file *files;  /* owned, n of cap, in the order added */
     size_t n, cap;
     size_t counted;               /* files whose figures are in agg */
+    /* files[pending_at], the only counted file, came with its content hash
+     * pending: the commit finishes it beside its writing, and a later
+     * kn_group_add() before that (kn_group_add). */
+    bool pending;
+    size_t pending_at;
     size_t max_files;             /* due at this many counted files; 0 no limit */
     struct timespec first;        /* when the first counted file was added */
     struct kn_group_tally tally;  /* what the flushes wrote so far */
@@ -83,8 +91,12 @@ void kn_group_free(struct kn_group *g);
  * stored: not interrupted, not a partial file to drop). A file whose
  * content is stored already, or is in the group, is kept as skipped (named
  * after the earlier one); otherwise its figures move into the group and
- * agg is left to the next read's reset. 0, or -1 when the file could not
- * be added (err; nothing changed). With g->overlap, agg may still be read
+ * agg is left to the next read's reset. A content hash still pending
+ * (res->hash_pending) is finished here, except for the group's first
+ * counted file: that one is checked at the commit, or when another file
+ * joins (its figures are merged, which cannot be undone), so the pipeline
+ * that read it must not read again before either. 0, or -1 when the file
+ * could not be added (err; nothing changed). With g->overlap, agg may still be read
  * by the group's merging thread on return: it is the caller's again after
  * kn_group_release(g, agg), or after the next kn_group_add(),
  * kn_group_flush() or kn_group_free(). */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aggregate/dayclock.h"
 #include "classify/classify.h"
@@ -76,6 +77,16 @@ static int ring_push(struct kn_pipeline *pl, struct ring *r, const struct kn_pkt
     return 0;
 }
 
+/* The default of pl->hash_lag_max: an eighth of the machine's memory (at
+ * least 64 MiB). A hasher further behind would read from disk again what
+ * the page cache has dropped since the reading passed it. */
+static uint64_t default_hash_lag(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    uint64_t eighth = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 8 : 0;
+    return eighth > (64u << 20) ? eighth : 64u << 20;
+}
+
 int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_run_result *res,
                      kn_progress_fn progress, void *ctx, struct kn_err *err)
 {
@@ -88,6 +99,11 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
      * itself: this thread then reads only the headers of its frames. */
     uint64_t buf_size;
     int buf_fd = kn_source_dup_buffered(src, &buf_size);
+    /* A walk whose digest can wait gives way to this thread and the
+     * aggregation worker until they are done. Not staged frames: a stager
+     * waits for the hasher once its blocks are full. */
+    bool gave_way = buf_fd >= 0 && pl->defer_hash && kn_content_hash_give_way(pl->hash, true);
+    uint64_t lag_max = !gave_way ? 0 : pl->hash_lag_max ? pl->hash_lag_max : default_hash_lag();
     if (buf_fd >= 0 && kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
         return -1;
     bool buffered = buf_fd >= 0;
@@ -127,16 +143,24 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
                 ing->not_sensor++;
             }
         }
-        if (progress && (ing->packets & 0xFFFF) == 0) {
+        if ((progress || gave_way) && (ing->packets & 0xFFFF) == 0) {
             struct kn_source_stats ss;
             kn_source_get_stats(src, &ss);
-            progress(ctx, ing, &ss);
+            if (progress)
+                progress(ctx, ing, &ss);
+            uint64_t walked = gave_way ? kn_content_hash_walked(pl->hash) : 0;
+            if (gave_way && ss.bytes_read > walked && ss.bytes_read - walked > lag_max) {
+                gave_way = kn_content_hash_give_way(pl->hash, false);
+                res->hash_fell_behind = true;
+            }
         }
     }
     if (pl->interrupted)
         kn_content_hash_abandon(pl->hash); /* nothing of it is stored: no need to wait for it */
     if (pl->worker ? kn_agg_worker_finish(pl->worker, err) : ring_drain(pl, &ring, ring.in, err))
         return -1;
+    if (gave_way)
+        kn_content_hash_give_way(pl->hash, false); /* the cores are free now */
     if (rc < 0)
         snprintf(ing->read_error, sizeof ing->read_error, "%s", rerr.msg);
     struct kn_source_stats ss;
@@ -150,7 +174,20 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
         progress(ctx, ing, &ss);
     if (pl->interrupted)
         return 0; /* no digest: nothing is committed (the next reset drains the hasher) */
+    if (pl->defer_hash) {
+        res->hash_pending = pl->hash;
+        return 0;
+    }
     return kn_content_hash_final(pl->hash, res->hash, err);
+}
+
+int kn_run_result_finish_hash(struct kn_run_result *res, struct kn_err *err)
+{
+    if (!res->hash_pending)
+        return 0;
+    int rc = kn_content_hash_final(res->hash_pending, res->hash, err);
+    res->hash_pending = NULL;
+    return rc;
 }
 
 int kn_pipeline_run(struct kn_pipeline *pl, struct kn_source *src, const char *name,
@@ -177,6 +214,8 @@ int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_r
         res->status = KN_RUN_COMMITTED;
         return 0;
     }
+    if (kn_run_result_finish_hash(res, err))
+        return -1;
     bool skipped;
     if (kn_store_commit_file(pl->store, res->hash, name, &res->ingest, pl->agg, &skipped,
                              res->skipped_as, sizeof res->skipped_as, err))

@@ -26,6 +26,17 @@ struct kn_pipeline {
     struct kn_store *store;            /* borrowed */
     volatile int interrupted;          /* set by a signal handler: do not commit */
     bool keep_partial;                 /* commit a file that ended in a read error */
+    /* Set by the caller before a read whose digest can wait until its
+     * commit (a run's last file): kn_pipeline_read then leaves it pending
+     * (res->hash_pending) and, for a plain pcap file, lets the hasher give
+     * way to the reading (content_hash.h). Why: the bench day's reading
+     * took 0.27-0.30 s instead of 0.37-0.40, and the digest's remaining
+     * ~0.15 s ran beside the commit (docs/performance.md, item 35). */
+    bool defer_hash;
+    /* How far a hasher that gives way may fall behind the reading before it
+     * must keep up, in file bytes; 0: an eighth of the machine's memory, so
+     * that what it has yet to digest is still in the page cache. */
+    uint64_t hash_lag_max;
 };
 
 /* Called about every 64Ki packets while reading (e.g. for a progress line). */
@@ -45,7 +56,12 @@ enum kn_run_status {
 struct kn_run_result {
     enum kn_run_status status;
     struct kn_ingest ingest;
+    /* The content hash; not known yet while hash_pending (borrowed from the
+     * pipeline, valid until its next read) is set: see
+     * kn_run_result_finish_hash(). */
     uint8_t hash[32];
+    struct kn_content_hash *hash_pending;
+    bool hash_fell_behind;         /* its hasher, giving way, fell hash_lag_max behind */
     char skipped_as[256];          /* name of the stored file with the same content */
 };
 
@@ -66,6 +82,11 @@ int kn_pipeline_use_worker(struct kn_pipeline *pl, struct kn_err *err);
  * failure that makes the counts unusable (out of memory). */
 int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_run_result *res,
                      kn_progress_fn progress, void *ctx, struct kn_err *err);
+
+/* Waits for the digest kn_pipeline_read left pending (if any) and puts it
+ * in res->hash; hash_pending is then NULL. 0 or -1 (err: the hasher failed
+ * to read the file, or it changed meanwhile). */
+int kn_run_result_finish_hash(struct kn_run_result *res, struct kn_err *err);
 
 /* kn_pipeline_read + commit to the store under `name` (unless interrupted
  * or already stored). 0 or -1. */

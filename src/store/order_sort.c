@@ -136,11 +136,33 @@ static unsigned first_varying_byte(const struct kn_order *v, size_t n)
  * use 6 of their 8 bytes). At most 16 levels, each O(n): linear whatever
  * the addresses, where the comparison sort needed ~1.1 s for 10 million
  * entries of one day (a tenth of that commit). */
-static void radix_sort(struct kn_order *v, size_t n, unsigned b)
+/* Whom kn_order_sort_telling tells of the final prefix, and how far it
+ * has told: every TELL_STEP entries at most, or it would take a lock per
+ * small bucket. */
+struct teller {
+    void (*ready)(void *ctx, size_t k);
+    void *ctx;
+    size_t n, told;
+};
+#define TELL_STEP 8192
+
+/* Entries [0, k) of the whole array are final. */
+static void tell_upto(struct teller *t, size_t k)
+{
+    if (t && k > t->told && (k == t->n || k - t->told >= TELL_STEP)) {
+        t->told = k;
+        t->ready(t->ctx, k);
+    }
+}
+
+/* v is the whole array's entries from base on; tell (or NULL) hears of
+ * each bucket finished, at every level: buckets are finished in order. */
+static void radix_sort(struct kn_order *v, size_t n, unsigned b, struct teller *tell, size_t base)
 {
     for (;;) {
         if (n <= RADIX_MIN || b == 16) {
             intro_sort(v, n);
+            tell_upto(tell, base + n);
             return;
         }
         size_t count[256] = {0};
@@ -162,21 +184,31 @@ static void radix_sort(struct kn_order *v, size_t n, unsigned b)
                 struct kn_order e = v[next[d]];
                 unsigned k;
                 while ((k = key_byte(&e, b)) != d) {
-                    struct kn_order t = v[next[k]];
+                    struct kn_order displaced = v[next[k]];
                     v[next[k]++] = e;
-                    e = t;
+                    e = displaced;
                 }
                 v[next[d]++] = e;
             }
         }
-        for (unsigned d = 0; d < 256; d++)
+        for (unsigned d = 0; d < 256; d++) {
+            size_t start = end[d] - count[d];
             if (count[d] > 1)
-                radix_sort(v + end[d] - count[d], count[d], b + 1);
+                radix_sort(v + start, count[d], b + 1, tell, base + start);
+            tell_upto(tell, base + end[d]);
+        }
         return;
     }
 }
 
 void kn_order_sort(struct kn_order *v, size_t n)
 {
-    radix_sort(v, n, 0);
+    radix_sort(v, n, 0, NULL, 0);
+}
+
+void kn_order_sort_telling(struct kn_order *v, size_t n, void (*ready)(void *ctx, size_t k),
+                           void *ctx)
+{
+    struct teller t = {ready, ctx, n, 0};
+    radix_sort(v, n, 0, &t, 0);
 }

@@ -22,4 +22,12 @@ struct kn_order {
  * any size). */
 void kn_order_sort(struct kn_order *v, size_t n);
 
+/* kn_order_sort, telling as it goes: ready(ctx, k) each time v[0..k) is
+ * final, k growing, the last call with k = n (none when n = 0). A reader on
+ * another thread can start on the first entries while the rest are sorted:
+ * buckets are finished one by one in order, at every level, and told of
+ * every 8192 entries or so. */
+void kn_order_sort_telling(struct kn_order *v, size_t n, void (*ready)(void *ctx, size_t k),
+                           void *ctx);
+
 #endif

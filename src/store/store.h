@@ -96,15 +96,32 @@ struct kn_commit_file {
     const struct kn_ingest *ing;
 };
 
-/* Commits the aggregate of several files (each already known not to be
- * stored, and no two alike) and their rows in `files`, in one transaction:
- * all of them or none. If one of them was stored meanwhile (by a
- * concurrent run), nothing is written and KN_STORE_RACED is returned with
- * *raced its index (the aggregate is then consumed: read the files again).
- * 0, -1 or KN_STORE_RACED. */
+/* Called inside a group commit's transaction once the figures are
+ * written, before the files are checked and recorded: a file's content
+ * hash may be finished there (analyze/group.c), beside the writing.
+ * 0, or -1 (err) to roll everything back. */
+struct kn_commit_hook {
+    int (*before_files)(void *ctx, struct kn_err *err);
+    void *ctx;
+};
+
+/* Commits the aggregate of several files (no two alike) and their rows in
+ * `files`, in one transaction: all of them or none. If one of them is
+ * stored already (by a concurrent run meanwhile, or a file whose hash hook
+ * finished), nothing is written and KN_STORE_RACED is returned with *raced
+ * its index and the stored file's name in raced_as (the aggregate is then
+ * consumed: read the files again). hook may be NULL. 0, -1 or
+ * KN_STORE_RACED. */
 #define KN_STORE_RACED 1
 int kn_store_commit_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
-                          struct kn_agg *agg, size_t *raced, struct kn_err *err);
+                          struct kn_agg *agg, const struct kn_commit_hook *hook, size_t *raced,
+                          char *raced_as, size_t raced_as_size, struct kn_err *err);
+
+/* Could a file with these ingest statistics be stored already? Files of
+ * the same content have the same frames, so the same packet count and
+ * first and last times: when no stored file has those, none has its hash
+ * (and the hash can wait, analyze/group.c). 1, 0 or -1. */
+int kn_store_may_have_file(struct kn_store *st, const struct kn_ingest *ing, struct kn_err *err);
 
 /* Is a file with this content hash stored? 1 yes (its name in name, when
  * name_size > 0), 0 no, -1 error. */

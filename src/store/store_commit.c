@@ -77,6 +77,27 @@ int kn_store_find_file(struct kn_store *st, const uint8_t hash[32], char *name, 
     return rc == SQLITE_ROW;
 }
 
+int kn_store_may_have_file(struct kn_store *st, const struct kn_ingest *ing, struct kn_err *err)
+{
+    sqlite3_stmt *s;
+    if (kn_sql_prepare(st->db, &s,
+                       "SELECT 1 FROM files WHERE packets = ?1 AND first_ns IS ?2 AND last_ns IS ?3"
+                       " LIMIT 1", err))
+        return -1;
+    bind_u64(s, 1, ing->packets);
+    if (ing->packets) { /* put_file() stores no times for an empty file */
+        bind_u64(s, 2, ing->first_ns);
+        bind_u64(s, 3, ing->last_ns);
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(st->db));
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
 int kn_store_has_file(struct kn_store *st, const uint8_t hash[32], struct kn_err *err)
 {
     return kn_store_find_file(st, hash, NULL, 0, err);
@@ -292,12 +313,10 @@ static int put_file(sqlite3 *db, sqlite3_stmt **s, const char *h, const char *na
     return 0;
 }
 
-/* Writes the aggregate and the files' rows inside an open transaction
- * after checking that none of the files is stored: a stored one ends it
- * with 1 and *dup its index (its earlier name in dup_name). 0, 1 or -1. */
-static int write_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
-                       struct kn_agg *agg, size_t *dup, char *dup_name, size_t dup_name_size,
-                       struct kn_err *err)
+/* Is one of the files stored? 1 (*dup its index, its earlier name in
+ * dup_name), 0 or -1. */
+static int find_stored(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                       size_t *dup, char *dup_name, size_t dup_name_size, struct kn_err *err)
 {
     for (size_t i = 0; i < n; i++) {
         int found = kn_store_find_file(st, files[i].hash, dup_name, dup_name_size, err);
@@ -306,6 +325,21 @@ static int write_files(struct kn_store *st, const struct kn_commit_file *files, 
             return found;
         }
     }
+    return 0;
+}
+
+/* Writes the aggregate and the files' rows inside an open transaction
+ * after checking that none of the files is stored: a stored one ends it
+ * with 1 and *dup its index (its earlier name in dup_name). With a hook
+ * the check comes after the figures and the hook (which may finish a
+ * hash), before the files' rows. 0, 1 or -1. */
+static int write_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
+                       struct kn_agg *agg, const struct kn_commit_hook *hook, size_t *dup,
+                       char *dup_name, size_t dup_name_size, struct kn_err *err)
+{
+    int found = hook ? 0 : find_stored(st, files, n, dup, dup_name, dup_name_size, err);
+    if (found)
+        return found;
     sqlite3_stmt *s[N_STMTS] = {0};
     struct kn_src_order *order = NULL;
     int rc = -1;
@@ -316,6 +350,11 @@ static int write_files(struct kn_store *st, const struct kn_commit_file *files, 
         goto out;
     if (put_days(st, s, agg, err) || kn_store_put_sources(st->db, st->feeds, agg, order, st->wide_ports, err))
         goto out;
+    if (hook && (hook->before_files(hook->ctx, err) ||
+                 (found = find_stored(st, files, n, dup, dup_name, dup_name_size, err)))) {
+        rc = found > 0 ? 1 : -1;
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         char h[65];
         hex(files[i].hash, h);
@@ -333,12 +372,12 @@ out:
 /* BEGIN IMMEDIATE: the duplicate check and the writes are one atomic step,
  * so two concurrent runs on the same file cannot both count it. */
 static int commit(struct kn_store *st, const struct kn_commit_file *files, size_t n,
-                  struct kn_agg *agg, size_t *dup, char *dup_name, size_t dup_name_size,
-                  struct kn_err *err)
+                  struct kn_agg *agg, const struct kn_commit_hook *hook, size_t *dup,
+                  char *dup_name, size_t dup_name_size, struct kn_err *err)
 {
     if (kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
         return -1;
-    int rc = write_files(st, files, n, agg, dup, dup_name, dup_name_size, err);
+    int rc = write_files(st, files, n, agg, hook, dup, dup_name, dup_name_size, err);
     if (rc == 0 && kn_sql_exec(st->db, "COMMIT", err) == 0)
         return 0;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -351,7 +390,7 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
 {
     struct kn_commit_file f = {hash, name, ing};
     size_t dup;
-    int rc = commit(st, &f, 1, agg, &dup, skipped_as, skipped_as_size, err);
+    int rc = commit(st, &f, 1, agg, NULL, &dup, skipped_as, skipped_as_size, err);
     *skipped = rc == 1;
     if (rc < 0)
         kn_err_prefix(err, "storing %s", name);
@@ -359,10 +398,10 @@ int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char
 }
 
 int kn_store_commit_files(struct kn_store *st, const struct kn_commit_file *files, size_t n,
-                          struct kn_agg *agg, size_t *raced, struct kn_err *err)
+                          struct kn_agg *agg, const struct kn_commit_hook *hook, size_t *raced,
+                          char *raced_as, size_t raced_as_size, struct kn_err *err)
 {
-    char earlier[512];
-    int rc = commit(st, files, n, agg, raced, earlier, sizeof earlier, err);
+    int rc = commit(st, files, n, agg, hook, raced, raced_as, raced_as_size, err);
     if (rc < 0)
         kn_err_prefix(err, "storing %zu file%s", n, n == 1 ? "" : "s");
     return rc < 0 ? -1 : rc ? KN_STORE_RACED : 0;

@@ -4,74 +4,8 @@
  * beyond KN_GROUP_MAX_DAYS days, and store nothing at all when another run
  * stored one of the group's files meanwhile (each file whole or not at
  * all). Checked through plain SQL. */
-#include <sqlite3.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "aggregate/aggregate.h"
-#include "analyze/group.h"
 #include "harness.h"
-#include "sql_int.h"
-
-static char dir[] = "/tmp/kn-group-XXXXXX";
-static char path[128];
-
-static long long sql_int(const char *sql) { return sql_int_at(path, sql); }
-
-static struct kn_store *open_store(const char *name)
-{
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    unlink(path);
-    static struct kn_config_request req;
-    memset(&req, 0, sizeof req);
-    req.wide_ports = 100;
-    struct kn_err e;
-    kn_cidr_parse("192.0.2.0/24", &req.sensors[req.n_sensors++], NULL, &e);
-    struct kn_config cfg;
-    struct kn_store *st = NULL;
-    if (kn_store_open(&st, path, &req, true, &cfg, &e))
-        printf("# open: %s\n", e.msg);
-    return st;
-}
-
-/* A file's result and figures: `sources` source records of day 18399
- * (2020-05-17) from 198.51.100.(first + i), one packet each. */
-static void fake_file(struct kn_agg *agg, struct kn_run_result *res, uint8_t tag, int first,
-                      int sources)
-{
-    kn_agg_reset(agg);
-    memset(res, 0, sizeof *res);
-    memset(res->hash, tag, sizeof res->hash);
-    res->ingest.packets = (uint64_t)sources;
-    for (int i = 0; i < sources; i++) {
-        uint8_t a[4] = {198, 51, 100, (uint8_t)(first + i)};
-        struct kn_src_day *s = kn_agg_source(agg, 18399, 4, a);
-        s->packets++;
-        s->first_ns = s->last_ns = 1589673600000000000ull;
-    }
-}
-
-struct tally {
-    int stored, skipped, failed;
-    char last_error[512];
-    char skipped_as[256];
-};
-
-static void report(void *ctx, const char *name, const struct kn_run_result *res, const char *error)
-{
-    (void)name;
-    struct tally *t = ctx;
-    if (error) {
-        t->failed++;
-        snprintf(t->last_error, sizeof t->last_error, "%s", error);
-    } else if (res->status == KN_RUN_SKIPPED) {
-        t->skipped++;
-        snprintf(t->skipped_as, sizeof t->skipped_as, "%s", res->skipped_as);
-    } else {
-        t->stored++;
-    }
-}
+#include "test_group_fixture.h"
 
 static void test_nothing_stored_before_flush(void)
 {
@@ -381,19 +315,14 @@ static void test_overlapped_merges_equal_inline(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir)) {
-        printf("not ok mkdtemp\n");
+    if (!make_dir())
         return 1;
-    }
     RUN(test_nothing_stored_before_flush);
     RUN(test_due_at_files_per_commit);
     RUN(test_due_at_max_days);
     RUN(test_flush_gives_memory_back);
     RUN(test_raced_group_stores_nothing);
     RUN(test_overlapped_merges_equal_inline);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        printf("not ok cleanup\n");
+    remove_dir();
     TEST_MAIN_END();
 }

@@ -4,6 +4,8 @@
  * and keys), on the patterns that break naive quicksorts (sorted,
  * reversed, all keys equal, organ pipe, few distinct keys) and on the
  * shapes of a commit's keys, which exercise every byte of the radix sort. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,9 +107,69 @@ static void test_patterns(void)
     free(v);
 }
 
+/* What kn_order_sort_telling said, checked as it says it. */
+struct told {
+    const struct kn_order *v, *ref; /* being sorted; sorted by qsort */
+    size_t n, last, calls, first; /* first: the length told first */
+    bool prefix_wrong, not_growing;
+};
+
+static void on_ready(void *ctx, size_t k)
+{
+    struct told *t = ctx;
+    if (t->calls++ == 0)
+        t->first = k;
+    if (k <= t->last || k > t->n)
+        t->not_growing = true;
+    else if (memcmp(t->v, t->ref, k * sizeof *t->v) != 0)
+        t->prefix_wrong = true; /* told final, but not the sorted prefix */
+    t->last = k;
+}
+
+/* Each prefix it tells of is final (equal to qsort's), the told lengths
+ * grow up to n, and a commit-shaped order (one day, 200,000 keys) is told
+ * of in many steps, the first long before the end. */
+static void test_telling(void)
+{
+    enum { N = 200000 };
+    struct kn_order *v = malloc(N * sizeof *v), *ref = malloc(N * sizeof *ref);
+    CHECK(v && ref);
+    if (!v || !ref) {
+        free(v);
+        free(ref);
+        return;
+    }
+    static const uint32_t sizes[] = {0, 1, 17, 64, 65, 1000, N};
+    for (int p = 0; p < N_PATTERNS; p++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            uint32_t n = sizes[s];
+            for (uint32_t i = 0; i < n; i++)
+                v[i] = patterned(p, i, n);
+            memcpy(ref, v, n * sizeof *v);
+            qsort(ref, n, sizeof *ref, cmp_ref);
+            struct told t = {.v = v, .ref = ref, .n = n};
+            kn_order_sort_telling(v, n, on_ready, &t);
+            CHECK(!t.prefix_wrong);
+            CHECK(!t.not_growing);
+            CHECK_EQ(t.last, n);
+            CHECK(n == 0 ? t.calls == 0 : t.calls >= 1);
+            CHECK(memcmp(v, ref, n * sizeof *v) == 0);
+            if (p == 5 && n == N) {
+                printf("# one day of %u keys: told %zu times, first of %zu\n", n, t.calls,
+                       t.first);
+                CHECK(t.calls >= 16);
+                CHECK(t.first < n / 16);
+            }
+        }
+    }
+    free(v);
+    free(ref);
+}
+
 int main(void)
 {
     RUN(test_random_sizes);
     RUN(test_patterns);
+    RUN(test_telling);
     TEST_MAIN_END();
 }
