@@ -260,9 +260,11 @@ static void probe(void)
 
 bool kn_content_hash_give_way(struct kn_content_hash *h, bool on)
 {
+    if (h->giving_way == on)
+        return on; /* (no probe for a hasher that never gave way) */
     pthread_once(&probe_once, probe);
-    if (!may_give_way || h->giving_way == on)
-        return h->giving_way;
+    if (!may_give_way)
+        return false;
     struct sched_param none = {0};
     if (pthread_setschedparam(h->thread, on ? SCHED_IDLE : SCHED_OTHER, &none) == 0)
         h->giving_way = on;
