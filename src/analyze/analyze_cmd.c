@@ -58,10 +58,12 @@ static const char usage_text[] =
     "  --timing          say on standard error, at the end, where the run's time\n"
     "                    went: opening the database, reading (with packets and\n"
     "                    bytes per second), storing (rows written, day port\n"
-    "                    tables spilled to a temporary file, and the wait for\n"
-    "                    the last file's content hash, finished beside the\n"
-    "                    writing), closing\n"
+    "                    tables spilled to a temporary file, the wait for the\n"
+    "                    last file's content hash, finished beside the writing,\n"
+    "                    and the files read meanwhile), closing\n"
     "\n"
+    "With one job, the next file is read while a group is stored, when the memory\n"
+    "the run's figures allow has room for it (docs/performance.md).\n"
     "Sensors, zone and threshold are fixed when the database is created; later runs\n"
     "may omit them, and a different value is an error (exit 2). A file whose frames\n"
     "were already analysed (same content, whatever its name or compression) is\n"
@@ -101,6 +103,7 @@ struct job {
     int rc;                /* kn_pipeline_read's */
     pthread_t thread;
     bool threaded;
+    bool read;             /* read already (ahead, beside a commit) */
 };
 
 static void *read_job(void *arg)
@@ -108,6 +111,32 @@ static void *read_job(void *arg)
     struct job *j = arg;
     j->rc = kn_pipeline_read(j->pl, j->src, &j->res, NULL, NULL, &j->err);
     return NULL;
+}
+
+/* Starts reading argv[next] on a thread, into the pipeline it would get
+ * (one job: the two alternate), while the caller stores the group: for a
+ * run of daily files each commit then overlaps the next day's reading
+ * (docs/performance.md, item 37). Only when the memory budget allows
+ * (kn_group_room_to_read_beside; unadded: figures read but not yet in the
+ * group). Whether it started (ahead is then that file's job). */
+static bool read_ahead(struct job *ahead, struct kn_group *g, const struct kn_agg *unadded,
+                       struct kn_pipeline *pls, char **argv, int first, int next, int argc)
+{
+    if (next >= argc || pls[0].interrupted || !kn_group_room_to_read_beside(g, unadded))
+        return false;
+    memset(ahead, 0, sizeof *ahead);
+    ahead->name = argv[next];
+    ahead->pl = &pls[(next - first) % 2];
+    ahead->pl->defer_hash = next == argc - 1;
+    kn_group_release(g, ahead->pl->agg); /* the group may still be merging it */
+    ahead->read = true;
+    if (kn_source_open_file(&ahead->src, ahead->name, &ahead->err))
+        return true; /* reported when its turn comes */
+    sig_source[1] = ahead->src;
+    ahead->threaded = pthread_create(&ahead->thread, NULL, read_job, ahead) == 0;
+    if (!ahead->threaded)
+        read_job(ahead); /* no thread to be had: here, before the commit */
+    return true;
 }
 
 struct progress {
@@ -168,6 +197,7 @@ struct timing {
     struct timespec start;          /* the command started */
     double open, read, store, close;
     uint64_t packets, bytes;        /* frames read and input bytes consumed, every file */
+    unsigned read_beside;           /* files read while a group was stored (read_ahead) */
 };
 
 static double cpu_seconds(void)
@@ -197,6 +227,9 @@ static void print_timing(const struct timing *t, const struct kn_group_tally *g)
                 (unsigned long long)g->spilled_runs);
     if (g->hash_wait > 0)
         fprintf(stderr, "  (%.3f s of it waiting for the last file's content hash)", g->hash_wait);
+    if (t->read_beside)
+        fprintf(stderr, "  (%u file%s read meanwhile)", t->read_beside,
+                t->read_beside == 1 ? "" : "s");
     fputc('\n', stderr);
     fprintf(stderr, "timing: close %.3f s\n", t->close);
     fprintf(stderr, "timing: total %.3f s wall  %.3f s CPU\n", kn_seconds_since(&t->start),
@@ -399,11 +432,25 @@ int kn_cmd_analyze(int argc, char **argv)
     bool stop = false;
     struct run run; /* files reported so far, and their ingest statistics */
     memset(&run, 0, sizeof run);
+    /* With one job, the file after the current one may be read on a thread
+     * while a group is stored (read_ahead): ahead is that file's job, in
+     * place while its thread fills it. */
+    struct job ahead;
+    bool have_ahead = false;
     for (int i = optind; i < argc && !stop && !pls[0].interrupted; i += jobs) {
         struct job batch[MAX_JOBS];
         int n = argc - i < jobs ? argc - i : jobs;
         t0 = kn_mono_now();
-        for (int k = 0; k < n; k++) {
+        bool was_ahead = have_ahead;
+        if (have_ahead) { /* n is 1: the file read beside the last commit */
+            if (ahead.threaded)
+                pthread_join(ahead.thread, NULL);
+            sig_source[1] = NULL;
+            batch[0] = ahead;
+            batch[0].threaded = false;
+            have_ahead = false;
+        }
+        for (int k = 0; k < n && !was_ahead; k++) {
             struct job *j = &batch[k];
             memset(j, 0, sizeof *j);
             j->name = argv[i + k];
@@ -423,7 +470,7 @@ int kn_cmd_analyze(int argc, char **argv)
         }
         for (int k = 0; k < n; k++) {
             struct job *j = &batch[k];
-            if (!j->src || j->threaded || (n > 1 && k > 0))
+            if (!j->src || j->threaded || j->read || (n > 1 && k > 0))
                 continue;
             struct progress pr = {.name = j->name, .start = kn_mono_now()};
             pr.last = pr.start;
@@ -470,17 +517,33 @@ int kn_cmd_analyze(int argc, char **argv)
                 continue;
             }
             /* a file of another day: the group before it is stored first */
-            if (kn_group_full_for(&group, j->pl->agg))
+            if (kn_group_full_for(&group, j->pl->agg)) {
+                have_ahead = alternate && read_ahead(&ahead, &group, j->pl->agg, pls, argv, optind,
+                                                     i + 1, argc);
+                tm.read_beside += have_ahead;
                 kn_group_flush(&group, report_file, &run);
+            }
             if (kn_group_add(&group, j->pl->agg, name, res, &j->err)) {
                 fprintf(stderr, "kenchi analyze: %s: %s\n", name, j->err.msg);
                 run.failed++;
                 continue;
             }
-            if (kn_group_due(&group))
+            if (kn_group_due(&group)) {
+                if (!have_ahead && alternate &&
+                    read_ahead(&ahead, &group, NULL, pls, argv, optind, i + 1, argc)) {
+                    have_ahead = true;
+                    tm.read_beside++;
+                }
                 kn_group_flush(&group, report_file, &run);
+            }
         }
         tm.store += kn_seconds_since(&t0);
+    }
+    if (have_ahead) { /* a signal stopped the run before it came to that file */
+        if (ahead.threaded)
+            pthread_join(ahead.thread, NULL);
+        sig_source[1] = NULL;
+        kn_source_close(ahead.src);
     }
     /* What was read in full is stored, also when a signal stopped the run. */
     t0 = kn_mono_now();

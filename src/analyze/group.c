@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aggregate/aggregate.h"
 #include "util/monoclock.h"
@@ -201,6 +202,27 @@ bool kn_group_full_for(struct kn_group *g, const struct kn_agg *agg)
 {
     settle(g);
     return g->counted && kn_agg_n_days_merged(g->agg, agg) > KN_GROUP_MAX_DAYS;
+}
+
+/* The process's resident memory in bytes, or UINT64_MAX when unknown. */
+static uint64_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size, resident;
+    int got = f ? fscanf(f, "%llu %llu", &size, &resident) : 0;
+    if (f)
+        fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return got == 2 && page > 0 ? resident * (uint64_t)page : UINT64_MAX;
+}
+
+bool kn_group_room_to_read_beside(struct kn_group *g, const struct kn_agg *unadded)
+{
+    settle(g); /* a merge still running changes agg (the flush waits for it anyway) */
+    uint64_t source_days = g->tally.source_days + kn_agg_n_sources(g->agg) +
+                           (unadded ? kn_agg_n_sources(unadded) : 0);
+    uint64_t budget = (64ull << 20) + 100 * source_days, rss = resident_bytes();
+    return rss != UINT64_MAX && rss + kn_agg_memory(g->agg) <= budget;
 }
 
 bool kn_group_due(const struct kn_group *g)

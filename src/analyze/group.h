@@ -103,6 +103,14 @@ void kn_group_free(struct kn_group *g);
 int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
                  const struct kn_run_result *res, struct kn_err *err);
 
+/* Whether the next file may be read while the group is stored: within the
+ * memory budget of docs/performance.md (64 MiB + 100 B per source-day of
+ * the run so far, unadded's records counted too) with the process's
+ * resident memory now plus figures as large as the group's, which such a
+ * file may bring (a day's: three bench-size days held at once exceeded the
+ * budget). Waits for a running merge first. unadded may be NULL. */
+bool kn_group_room_to_read_beside(struct kn_group *g, const struct kn_agg *unadded);
+
 /* Waits until the group no longer reads agg (a merge of it has ended). */
 void kn_group_release(struct kn_group *g, const struct kn_agg *agg);
 
