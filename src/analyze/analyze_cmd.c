@@ -518,9 +518,11 @@ int kn_cmd_analyze(int argc, char **argv)
             }
             /* a file of another day: the group before it is stored first */
             if (kn_group_full_for(&group, j->pl->agg)) {
-                have_ahead = alternate && read_ahead(&ahead, &group, j->pl->agg, pls, argv, optind,
-                                                     i + 1, argc);
-                tm.read_beside += have_ahead;
+                if (!have_ahead && alternate &&
+                    read_ahead(&ahead, &group, j->pl->agg, pls, argv, optind, i + 1, argc)) {
+                    have_ahead = true;
+                    tm.read_beside++;
+                }
                 kn_group_flush(&group, report_file, &run);
             }
             if (kn_group_add(&group, j->pl->agg, name, res, &j->err)) {

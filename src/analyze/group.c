@@ -96,6 +96,13 @@ oom:
     return NULL;
 }
 
+/* f has the content of the stored file named earlier: not counted. */
+static void mark_skipped(struct kn_group_file *f, const char *earlier)
+{
+    f->res.status = KN_RUN_SKIPPED;
+    snprintf(f->res.skipped_as, sizeof f->res.skipped_as, "%s", earlier);
+}
+
 /* Decides the pending first file before another joins: its hash is
  * finished and looked up now. Stored already, it turns skipped and its
  * figures leave the group; a hash that cannot be finished breaks the
@@ -114,8 +121,7 @@ static void settle_pending(struct kn_group *g)
     if (stored < 0 && !g->broken[0])
         snprintf(g->broken, sizeof g->broken, "%.200s: %.300s", f->name, e.msg);
     if (stored == 1) {
-        f->res.status = KN_RUN_SKIPPED;
-        memcpy(f->res.skipped_as, earlier, sizeof earlier);
+        mark_skipped(f, earlier);
         kn_agg_reset(g->agg);
         g->counted = g->days = 0;
     }
@@ -166,8 +172,7 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
         struct kn_group_file *f = append(g, name, res, err);
         if (!f)
             return -1;
-        f->res.status = KN_RUN_SKIPPED;
-        memcpy(f->res.skipped_as, earlier, sizeof earlier);
+        mark_skipped(f, earlier);
         return 0;
     }
     struct kn_group_file *f = append(g, name, res, err);
@@ -289,9 +294,7 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
             if (rc == KN_STORE_RACED && g->pending) {
                 /* The only file, found stored once its hash was known:
                  * skipped, as kn_group_add() would have found it. */
-                struct kn_group_file *f = &g->files[g->pending_at];
-                f->res.status = KN_RUN_SKIPPED;
-                memcpy(f->res.skipped_as, earlier, sizeof earlier);
+                mark_skipped(&g->files[g->pending_at], earlier);
                 rc = 0;
             } else if (rc == 0) {
                 g->tally.commits++;
