@@ -298,6 +298,29 @@ void kn_src_free_set(struct kn_src_day *s)
     s->cap = 0;
 }
 
+/* Makes room in s's set for need pairs (need < threshold): inline up to
+ * two, then apart, doubling up to the threshold. 0, or -1 out of memory. */
+static int grow_set(struct kn_src_day *s, uint32_t need, uint32_t threshold)
+{
+    uint32_t room = s->cap ? s->cap : 2;
+    if (need <= room)
+        return 0;
+    uint32_t cap = room;
+    while (cap < need)
+        cap *= 2;
+    if (cap > threshold)
+        cap = threshold;
+    /* Owned by the record; freed by kn_src_free_set(). */
+    uint32_t *grown = s->cap ? realloc(s->set.heap, cap * sizeof *grown) : malloc(cap * sizeof *grown);
+    if (!grown)
+        return -1;
+    if (!s->cap)
+        memcpy(grown, s->set.inl, sizeof s->set.inl);
+    s->set.heap = grown;
+    s->cap = cap;
+    return 0;
+}
+
 int kn_src_add_pair(struct kn_src_day *s, uint32_t pair, uint32_t threshold)
 {
     if (s->nports >= threshold)
@@ -319,21 +342,9 @@ int kn_src_add_pair(struct kn_src_day *s, uint32_t pair, uint32_t threshold)
         s->nports = threshold;
         return 0;
     }
-    uint32_t room = s->cap ? s->cap : 2;
-    if (s->nports == room) {
-        uint32_t cap = room * 2;
-        if (cap > threshold)
-            cap = threshold;
-        /* Owned by the record; freed by kn_src_free_set(). */
-        uint32_t *n = s->cap ? realloc(s->set.heap, cap * sizeof *n) : malloc(cap * sizeof *n);
-        if (!n)
-            return -1;
-        if (!s->cap)
-            memcpy(n, s->set.inl, sizeof s->set.inl);
-        s->set.heap = n;
-        s->cap = cap;
-        v = n;
-    }
+    if (grow_set(s, s->nports + 1, threshold))
+        return -1;
+    v = s->cap ? s->set.heap : s->set.inl;
     memmove(v + lo + 1, v + lo, (s->nports - lo) * sizeof *v);
     v[lo] = pair;
     s->nports++;
@@ -491,18 +502,26 @@ void kn_agg_prepare(const struct kn_agg *agg, const struct kn_pkt *p, struct kn_
     kn_agg_item_prepare(agg, it);
 }
 
+/* The record whose hash is h, if agg's index has it where a lookup would
+ * find it soon: a hint to fetch (a fragment match is not yet a key match). */
+static const struct kn_src_day *probe_hint(const struct kn_agg *agg, uint64_t h)
+{
+    size_t mask = agg->idx_cap - 1, j = (size_t)h & mask;
+    for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
+        uint64_t slot = agg->index[j];
+        if ((slot >> 32) == (uint32_t)h)
+            return src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1);
+    }
+    return NULL;
+}
+
 void kn_agg_prefetch_source(const struct kn_agg *agg, const struct kn_agg_item *it)
 {
     if (!it->day_ok || !agg->idx_cap)
         return;
-    size_t mask = agg->idx_cap - 1, j = (size_t)it->hash & mask;
-    for (int k = 0; k < 4 && agg->index[j]; k++, j = (j + 1) & mask) {
-        uint64_t slot = agg->index[j];
-        if ((slot >> 32) == (uint32_t)it->hash) {
-            __builtin_prefetch(src_at(agg, (size_t)(slot & 0xFFFFFFFFu) - 1));
-            return;
-        }
-    }
+    const struct kn_src_day *hint = probe_hint(agg, it->hash);
+    if (hint)
+        __builtin_prefetch(hint);
 }
 
 int kn_agg_add_item(struct kn_agg *agg, const struct kn_agg_item *it, struct kn_err *err)
@@ -584,6 +603,49 @@ int kn_agg_add(struct kn_agg *agg, const struct kn_pkt *p, struct kn_class c, st
     return kn_agg_add_item(agg, &it, err);
 }
 
+/* Adds the sorted pairs v[0..nv) to a's set, as kn_src_add_pair() would
+ * one by one, in one pass over both: a merge of an hour's scanner into its
+ * day inserted each pair with a binary search and a shift of the rest. 0,
+ * or -1 out of memory. */
+static int merge_sets(struct kn_src_day *a, const uint32_t *v, uint32_t nv, uint32_t threshold)
+{
+    if (a->nports >= threshold || !nv)
+        return 0;
+    const uint32_t *u = kn_src_pairs(a);
+    uint32_t nu = a->nports, n = 0;
+    for (uint32_t i = 0, j = 0; i < nu || j < nv; n++) {
+        if (j == nv || (i < nu && u[i] < v[j]))
+            i++;
+        else if (i == nu || v[j] < u[i])
+            j++;
+        else
+            i++, j++;
+    }
+    if (n == nu)
+        return 0; /* nothing new */
+    if (n >= threshold) { /* a wide-port source now */
+        kn_src_free_set(a);
+        a->nports = threshold;
+        return 0;
+    }
+    if (grow_set(a, n, threshold))
+        return -1;
+    /* From the back, so that a's pairs move only once, into their place. */
+    uint32_t *w = a->cap ? a->set.heap : a->set.inl;
+    uint32_t i = nu, j = nv, k = n;
+    while (j > 0) {
+        if (i > 0 && w[i - 1] > v[j - 1]) {
+            w[--k] = w[--i];
+        } else {
+            if (i > 0 && w[i - 1] == v[j - 1])
+                i--;
+            w[--k] = v[--j];
+        }
+    }
+    a->nports = n;
+    return 0;
+}
+
 int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t threshold)
 {
     if (b->first_ns < a->first_ns)
@@ -597,11 +659,7 @@ int kn_src_merge(struct kn_src_day *a, const struct kn_src_day *b, uint32_t thre
         a->nports = threshold;
         return 0;
     }
-    const uint32_t *v = kn_src_pairs(b);
-    for (uint32_t i = 0; i < b->nports && a->nports < threshold; i++)
-        if (kn_src_add_pair(a, v[i], threshold))
-            return -1;
-    return 0;
+    return merge_sets(a, kn_src_pairs(b), b->nports, threshold);
 }
 
 static void add_counts(struct kn_day_counts *a, const struct kn_day_counts *b)
@@ -616,6 +674,61 @@ static void add_counts(struct kn_day_counts *a, const struct kn_day_counts *b)
         a->tags[t] += b->tags[t];
 }
 
+/* Merging looks each source of one aggregate up in the other's table, at
+ * random: a cache miss per source, as for packets. The merge computes a
+ * source's hash and fetches its index slot MERGE_AHEAD sources before
+ * merging it, and its record half as far. Ports need no such help: the
+ * slots of one table, walked in order, are the other's in the order of
+ * their home slots (same hash), so those misses are few; a prefetch there
+ * made the merge slower. Measured in docs/performance.md, item 38. */
+#define MERGE_AHEAD 16
+
+/* Adds from_map's counts into to_map, which has room for all its keys. 0,
+ * or -1 out of memory. */
+static int merge_ports(struct kn_portmap *to_map, const struct kn_portmap *from_map)
+{
+    const struct kn_port_counts *slots = from_map->slots;
+    size_t cap = from_map->cap;
+    for (size_t j = 0; j < cap; j++) {
+        if (slots[j].key == KN_PORTMAP_EMPTY)
+            continue;
+        struct kn_port_counts *to = kn_portmap_slot(to_map, slots[j].key);
+        if (!to)
+            return -1;
+        kn_port_counts_add(to, &slots[j]);
+    }
+    return 0;
+}
+
+/* Merges src's source records into dst's. 0, or -1 out of memory. */
+static int merge_sources(struct kn_agg *dst, const struct kn_agg *src)
+{
+    uint64_t ahead[MERGE_AHEAD]; /* hashes of records i .. i + MERGE_AHEAD - 1 */
+    size_t n = src->n_src;
+    for (size_t i = 0; i < n + MERGE_AHEAD; i++) {
+        if (i < n) { /* record i enters: its hash, and its index slot fetched */
+            const struct kn_src_day *s = src_at(src, i);
+            uint64_t h = src_hash(dst, s->day, s->family, s->addr);
+            ahead[i % MERGE_AHEAD] = h;
+            if (dst->idx_cap)
+                __builtin_prefetch(&dst->index[(size_t)h & (dst->idx_cap - 1)]);
+        }
+        if (i >= MERGE_AHEAD / 2 && i - MERGE_AHEAD / 2 < n && dst->idx_cap) {
+            const struct kn_src_day *hint = probe_hint(dst, ahead[(i - MERGE_AHEAD / 2) % MERGE_AHEAD]);
+            if (hint)
+                __builtin_prefetch(hint);
+        }
+        if (i < MERGE_AHEAD - 1 || i - (MERGE_AHEAD - 1) >= n)
+            continue;
+        size_t k = i - (MERGE_AHEAD - 1); /* record k leaves: merged */
+        const struct kn_src_day *s = src_at(src, k);
+        struct kn_src_day *d = source_hashed(dst, s->day, s->family, s->addr, ahead[k % MERGE_AHEAD]);
+        if (!d || kn_src_merge(d, s, dst->wide_ports))
+            return -1;
+    }
+    return 0;
+}
+
 int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *err)
 {
     for (size_t i = 0; i < src->n_days; i++) {
@@ -626,28 +739,18 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
         dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
         for (unsigned f = 0; f < KN_FAM__COUNT; f++)
             add_counts(&dd->c[f], &sd->c[f]);
+        /* reserved: the slots fetched ahead stay where they are */
         if (kn_portmap_reserve(&dd->ports, dd->ports.used + sd->ports.used))
             goto oom;
-        for (size_t j = 0; j < sd->ports.cap; j++) {
-            const struct kn_port_counts *from = &sd->ports.slots[j];
-            if (from->key == KN_PORTMAP_EMPTY)
-                continue;
-            struct kn_port_counts *to = kn_portmap_slot(&dd->ports, from->key);
-            if (!to)
-                goto oom;
-            kn_port_counts_add(to, from);
-        }
+        if (merge_ports(&dd->ports, &sd->ports))
+            goto oom;
         if (sd->n_runs && add_runs(src, sd, &dd->ports, err)) {
             kn_err_prefix(err, "aggregate merge");
             return -1;
         }
     }
-    for (size_t i = 0; i < src->n_src; i++) {
-        const struct kn_src_day *s = src_at(src, i);
-        struct kn_src_day *d = kn_agg_source(dst, s->day, s->family, s->addr);
-        if (!d || kn_src_merge(d, s, dst->wide_ports))
-            goto oom;
-    }
+    if (merge_sources(dst, src))
+        goto oom;
     return 0;
 oom:
     kn_err_set(err, "aggregate merge: out of memory");

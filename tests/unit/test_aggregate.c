@@ -1,6 +1,7 @@
 /* aggregate: day boundaries in a time zone, every per-day counter from
  * hand-built packets, per-source records and port sets (exact below the
- * wide-port threshold, saturated at it), merge == one pass, and port
+ * wide-port threshold, saturated at it), merge == one pass (and merged
+ * port sets == sets built pair by pair), and port
  * tables spilled to disk counted whole. */
 #include <arpa/inet.h>
 
@@ -291,6 +292,126 @@ static void test_merge_equals_one_pass(void)
     kn_agg_free(merged);
 }
 
+/* Merging many sources: the merge fetches sources ahead of the one it
+ * merges and the destination's index grows under it, so it must equal one
+ * pass for tens of thousands of sources split over parts, each source in
+ * several parts, on two days, with port sets inline, apart and saturated. */
+static void test_merge_many_sources(void)
+{
+    struct kn_err e;
+    kn_tz_select("UTC", &e);
+    enum { PARTS = 4, PACKETS = 400000 };
+    struct kn_agg *whole = kn_agg_new(20, &e);
+    struct kn_agg *parts[PARTS];
+    for (unsigned k = 0; k < PARTS; k++)
+        parts[k] = kn_agg_new(20, &e);
+    uint32_t rng = 99;
+    for (unsigned n = 0; n < PACKETS; n++) {
+        rng = rng * 1103515245u + 12345u;
+        /* a quarter of the packets come from 2,000 scanners */
+        unsigned src = (rng >> 28) == 0 || (rng >> 28) > 11 ? (rng >> 8) % 2000 : (rng >> 8) % 30000;
+        char addr[32];
+        snprintf(addr, sizeof addr, "10.%u.%u.%u", src >> 16, (src >> 8) & 255, src & 255);
+        /* busier sources reach more ports: some stay inline, some saturate */
+        unsigned port = 1 + (rng >> 3) % (src < 2000 ? 60 : 2 + src % 12);
+        uint64_t ts = (T0 + (n % 7 == 0 ? 86400 : 0) + n % 86000) * NS;
+        struct kn_pkt p = tcp4(addr, "192.0.2.1", port, KN_TCP_SYN, ts);
+        CHECK_EQ(add(whole, &p), 0);
+        CHECK_EQ(add(parts[(rng >> 20) % PARTS], &p), 0);
+    }
+    struct kn_agg *merged = kn_agg_new(20, &e);
+    for (unsigned k = 0; k < PARTS; k++)
+        CHECK_EQ(kn_agg_merge(merged, parts[k], &e), 0);
+    CHECK(kn_agg_n_sources(whole) > 30000);
+    CHECK_EQ(kn_agg_n_sources(merged), kn_agg_n_sources(whole));
+    size_t apart = 0, saturated = 0, bad = 0;
+    for (size_t i = 0; i < kn_agg_n_sources(whole); i++) {
+        struct kn_src_day *s = kn_agg_source_at(whole, i);
+        struct kn_src_day *m = kn_agg_source(merged, s->day, s->family, s->addr);
+        apart += s->cap > 0;
+        saturated += s->nports >= 20;
+        if (!m || m->packets != s->packets || m->first_ns != s->first_ns ||
+            m->last_ns != s->last_ns || m->nports != s->nports ||
+            (s->nports < 20 && memcmp(kn_src_pairs(m), kn_src_pairs(s), s->nports * 4)))
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(apart > 1000);
+    CHECK(saturated > 1000);
+    for (unsigned k = 0; k < PARTS; k++)
+        kn_agg_free(parts[k]);
+    kn_agg_free(whole);
+    kn_agg_free(merged);
+}
+
+/* A port set built pair by pair from a random draw of n pairs out of
+ * `span` (so that two sets overlap), in random order. */
+static void random_set(struct kn_src_day *s, uint32_t *rng, unsigned n, unsigned span,
+                       uint32_t threshold)
+{
+    memset(s, 0, sizeof *s);
+    for (unsigned k = 0; k < n; k++) {
+        *rng = *rng * 1103515245u + 12345u;
+        uint32_t pair = kn_pair(k % 3 ? KN_PROTO_TCP : KN_PROTO_UDP, (*rng >> 8) % span);
+        CHECK_EQ(kn_src_add_pair(s, pair, threshold), 0);
+    }
+}
+
+/* kn_src_merge unites two port sets in one pass: the result must be the
+ * set kn_src_add_pair() builds from both, pair by pair, exact below the
+ * threshold and saturated at it, for sets inline (up to two pairs) and
+ * apart, overlapping or not, and thresholds small and large. */
+static void test_merged_port_sets_equal_one_by_one(void)
+{
+    static const uint32_t thresholds[] = {1, 2, 3, 5, 17, 100};
+    static const unsigned sizes[] = {0, 1, 2, 3, 7, 40, 99, 150};
+    uint32_t rng = 7;
+    unsigned saturated = 0, exact = 0;
+    for (size_t t = 0; t < sizeof thresholds / sizeof *thresholds; t++) {
+        for (size_t x = 0; x < sizeof sizes / sizeof *sizes; x++) {
+            for (size_t y = 0; y < sizeof sizes / sizeof *sizes; y++) {
+                for (unsigned span = 4; span <= 400; span *= 10) {
+                    uint32_t th = thresholds[t];
+                    struct kn_src_day a, b, want;
+                    uint32_t seed = rng;
+                    random_set(&a, &rng, sizes[x], span, th);
+                    random_set(&b, &rng, sizes[y], span, th);
+                    /* the same two draws again, added one by one */
+                    uint32_t again = seed;
+                    random_set(&want, &again, sizes[x], span, th);
+                    const uint32_t *bv = kn_src_pairs(&b);
+                    for (uint32_t k = 0; k < b.nports && b.nports < th && want.nports < th; k++)
+                        CHECK_EQ(kn_src_add_pair(&want, bv[k], th), 0);
+                    if (b.nports >= th) {
+                        kn_src_free_set(&want);
+                        want.nports = th;
+                    }
+                    CHECK_EQ(kn_src_merge(&a, &b, th), 0);
+                    CHECK_EQ(a.nports, want.nports);
+                    if (a.nports < th) {
+                        exact++;
+                        CHECK(a.cap == 0 || a.cap >= a.nports);
+                        CHECK(a.cap <= th);
+                        CHECK_EQ(memcmp(kn_src_pairs(&a), kn_src_pairs(&want),
+                                        a.nports * sizeof(uint32_t)), 0);
+                        for (uint32_t k = 1; k < a.nports; k++)
+                            CHECK(kn_src_pairs(&a)[k - 1] < kn_src_pairs(&a)[k]);
+                    } else {
+                        saturated++;
+                        CHECK_EQ(a.cap, 0);
+                    }
+                    kn_src_free_set(&a);
+                    kn_src_free_set(&b);
+                    kn_src_free_set(&want);
+                }
+            }
+        }
+    }
+    /* both outcomes were exercised, many times */
+    CHECK(exact > 200);
+    CHECK(saturated > 200);
+}
+
 static void test_many_sources_and_reset(void)
 {
     struct kn_err e;
@@ -503,6 +624,8 @@ int main(void)
     RUN(test_counters);
     RUN(test_wide_port_threshold);
     RUN(test_merge_equals_one_pass);
+    RUN(test_merged_port_sets_equal_one_by_one);
+    RUN(test_merge_many_sources);
     RUN(test_many_sources_and_reset);
     RUN(test_port_tables_reused_after_reset);
     RUN(test_spilled_days_counted_whole);
