@@ -237,7 +237,7 @@ int kn_store_open(struct kn_store **out, const char *path, const struct kn_confi
                             "PRAGMA foreign_keys = ON;", err) ||
         kn_sql_exec(st->db, "BEGIN IMMEDIATE", err))
         goto fail;
-    if (kn_rowfeeds_register(st->db, &st->feeds, err))
+    if (kn_rowfeeds_register(st->db, &st->feeds, err) || kn_store_register_port_union(st->db, err))
         goto rollback;
     if (kn_schema_migrate(st->db, &created, err))
         goto rollback;

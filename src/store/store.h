@@ -84,7 +84,8 @@ bool kn_store_page_arena(const char *path, size_t pages);
  * holds) and its row in `files`, in one transaction. If a file with the
  * same content hash is already stored, nothing is written and *skipped is
  * set together with the earlier file's name in skipped_as. The aggregate's
- * source records are merged in place (they are consumed). 0 or -1. */
+ * source index is given up to make room for the rows' write order
+ * (kn_agg_drop_index: the records stay). 0 or -1. */
 int kn_store_commit_file(struct kn_store *st, const uint8_t hash[32], const char *name,
                          const struct kn_ingest *ing, struct kn_agg *agg, bool *skipped,
                          char *skipped_as, size_t skipped_as_size, struct kn_err *err);

@@ -36,9 +36,13 @@ struct kn_src_order *kn_store_order_sources(struct kn_agg *agg, struct kn_err *e
 void kn_store_order_free(struct kn_src_order *o);
 /* Writes agg's source-day records into source_day in o's order, merged
  * with the rows stored for their days (store_sources.c); inside the
- * caller's transaction. The records are merged in place. 0 or -1. */
+ * caller's transaction. 0 or -1. */
 struct kn_rowfeeds;
 int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *agg,
                          struct kn_src_order *o, uint32_t wide, struct kn_err *err);
+
+/* Registers kn_port_union() and kn_port_union_n() on db (port_union.c),
+ * which the merge of source rows into a day's stored rows uses. 0 or -1. */
+int kn_store_register_port_union(sqlite3 *db, struct kn_err *err);
 
 #endif

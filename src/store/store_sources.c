@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,40 +86,10 @@ static int day_has_sources(sqlite3 *db, sqlite3_stmt *q, const char *day, struct
     return rc == SQLITE_ROW;
 }
 
-/* Merges the stored row that g points at into r. 0 or -1 (out of memory). */
-static int merge_stored(struct kn_src_day *r, sqlite3_stmt *g, uint32_t wide)
-{
-    struct kn_src_day old;
-    memset(&old, 0, sizeof old);
-    old.first_ns = (uint64_t)sqlite3_column_int64(g, 0);
-    old.last_ns = (uint64_t)sqlite3_column_int64(g, 1);
-    old.packets = (uint64_t)sqlite3_column_int64(g, 2);
-    uint32_t nports = (uint32_t)sqlite3_column_int64(g, 3);
-    const uint8_t *b = sqlite3_column_blob(g, 4);
-    int blen = sqlite3_column_bytes(g, 4);
-    old.tags = (uint8_t)sqlite3_column_int(g, 5);
-    if (kn_src_merge(r, &old, wide))
-        return -1;
-    if (nports >= wide) {
-        kn_src_free_set(r);
-        r->nports = wide;
-        return 0;
-    }
-    for (int k = 0; b && k + 4 <= blen && r->nports < wide; k += 4) {
-        uint32_t pair = (uint32_t)b[k] << 24 | (uint32_t)b[k + 1] << 16 |
-                        (uint32_t)b[k + 2] << 8 | b[k + 3];
-        if (kn_src_add_pair(r, pair, wide))
-            return -1;
-    }
-    return 0;
-}
-
 struct writer {
-    sqlite3 *db;
-    sqlite3_stmt *has, *get;
+    sqlite3_stmt *has;
     uint8_t *blob; /* scratch for one port set; freed by kn_store_put_sources() */
     size_t blob_cap;
-    char addr[INET6_ADDRSTRLEN]; /* bound SQLITE_STATIC to get: lives as long as it */
 };
 
 /* The stored form of r's port set in w->blob: sorted 4-byte big-endian
@@ -141,31 +112,6 @@ static long encode_ports(struct writer *w, const struct kn_src_day *r)
         w->blob[4 * k + 3] = (uint8_t)v[k];
     }
     return (long)need;
-}
-
-/* Merges into r the row stored for it, if any. 0 or -1. */
-static int merge_one(struct writer *w, struct kn_src_day *r, const char *day, uint32_t wide,
-                     struct kn_err *err)
-{
-    char *addr = w->addr;
-    if (r->family == 4)
-        format_v4(r->addr, addr);
-    else
-        inet_ntop(AF_INET6, r->addr, addr, sizeof w->addr);
-    sqlite3_bind_text(w->get, 1, day, -1, SQLITE_STATIC);
-    sqlite3_bind_text(w->get, 2, addr, -1, SQLITE_STATIC);
-    int step = sqlite3_step(w->get);
-    int rc = step == SQLITE_ROW ? merge_stored(r, w->get, wide) : 0;
-    sqlite3_reset(w->get);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        kn_err_set(err, "sqlite: %s", sqlite3_errmsg(w->db));
-        return -1;
-    }
-    if (rc) {
-        kn_err_set(err, "out of memory merging source records");
-        return -1;
-    }
-    return 0;
 }
 
 /* The write order of a commit's records, built on a thread of its own
@@ -272,28 +218,13 @@ void kn_store_order_free(struct kn_src_order *o)
     free(o);
 }
 
-/* Key order visits the records at random (64 bytes each, 9 MiB at 143k
- * sources), and a port set beyond two pairs lives apart: fetch the record
- * AHEAD rows ahead and its set half as far. */
-enum { AHEAD = 16 };
-
-static void prefetch_ahead(struct kn_agg *agg, const struct kn_order *ord, size_t i, size_t end)
-{
-    if (i + AHEAD < end)
-        __builtin_prefetch(kn_agg_source_at(agg, ord[i + AHEAD].idx));
-    if (i + AHEAD / 2 < end) {
-        const struct kn_src_day *next = kn_agg_source_at(agg, ord[i + AHEAD / 2].idx);
-        if (next->cap)
-            __builtin_prefetch(next->set.heap);
-    }
-}
-
 /* Records the feed copies out of the aggregate at a time, in key order:
  * 128 KiB, which stays in the core's L2 while SQLite takes them. */
 enum { GATHER = 2048 };
 
 /* The feed (kn_feed_sources) of one day's records, ord[begin, end) in key
- * order, already merged with their stored rows where the day has any.
+ * order (the upsert that takes them unites them with the day's stored
+ * rows, if it has any).
  *
  * Key order visits the records at random. Reading each one as its row
  * comes, between SQLite's inserts, every record was a cache and TLB miss
@@ -404,7 +335,7 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
         kn_err_set(err, "out of memory ordering %zu source records", n);
         return -1;
     }
-    struct writer w = {.db = db};
+    struct writer w = {0};
     int rc = -1;
     /* The feed's copies; freed at out. */
     struct kn_src_day *gathered = malloc(GATHER * sizeof *gathered);
@@ -412,11 +343,20 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
         kn_err_set(err, "out of memory writing source records");
         return -1;
     }
-    if (kn_sql_prepare(db, &w.has, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err) ||
-        kn_sql_prepare(db, &w.get,
-                       "SELECT first_ns, last_ns, packets, nports, ports, tags FROM source_day"
-                       " WHERE day = ?1 AND addr = ?2", err))
+    if (kn_sql_prepare(db, &w.has, "SELECT 1 FROM source_day WHERE day = ? LIMIT 1", err))
         goto out;
+    /* A day with stored rows takes the file's rows by an upsert, which
+     * unites each row that is there already with the file's in one
+     * B-tree visit (port sets by port_union.c's functions). */
+    char merge_sql[640];
+    snprintf(merge_sql, sizeof merge_sql,
+             "INSERT INTO source_day SELECT * FROM kn_feed_sources WHERE true"
+             " ON CONFLICT (day, addr) DO UPDATE SET"
+             " first_ns = min(first_ns, excluded.first_ns), last_ns = max(last_ns, excluded.last_ns),"
+             " packets = packets + excluded.packets, tags = tags | excluded.tags,"
+             " nports = kn_port_union_n(ports, nports, excluded.ports, excluded.nports, %u),"
+             " ports = kn_port_union(ports, nports, excluded.ports, excluded.nports, %u)",
+             (unsigned)wide, (unsigned)wide);
     char day[16];
     for (size_t i = 0, end; i < n; i = end) {
         wait_ready(o, i + 1);
@@ -424,28 +364,14 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
         int has = day_has_sources(db, w.has, day, err);
         if (has < 0)
             goto out;
-        /* A day with stored rows: each record is merged with its row
-         * first (a lookup each), then all are written over them. A new
-         * day's rows are written as their order comes (the feed ends with
-         * the day). */
-        end = n;
-        if (has) {
-            for (end = i + 1; end < n && (wait_ready(o, end + 1), ord[end].day == ord[i].day); end++)
-                ;
-            for (size_t k = i; k < end; k++) {
-                prefetch_ahead(agg, ord, k, end);
-                if (merge_one(&w, kn_agg_source_at(agg, ord[k].idx), day, wide, err))
-                    goto out;
-            }
-        }
-        /* The rows go in as one INSERT ... SELECT (rowfeed.h). */
+        /* The day's rows go in as one INSERT ... SELECT (rowfeed.h), as
+         * their order comes; the feed ends with the day. */
         struct source_feed f = {.agg = agg, .order = o, .ord = ord, .day_num = ord[i].day,
-                                .begin = i, .end = end, .day = day, .wide = wide, .w = &w,
+                                .begin = i, .end = n, .day = day, .wide = wide, .w = &w,
                                 .gathered = gathered};
         const struct kn_rowfeed feed = {&f, source_rewind, source_next, source_column};
         if (kn_rowfeed_exec(db, feeds, KN_FEED_SOURCES, &feed,
-                            has ? "INSERT OR REPLACE INTO source_day SELECT * FROM kn_feed_sources"
-                                : "INSERT INTO source_day SELECT * FROM kn_feed_sources",
+                            has ? merge_sql : "INSERT INTO source_day SELECT * FROM kn_feed_sources",
                             err))
             goto out;
         if (f.i <= i) { /* cannot be: the feed ends with its day, which has row i */
@@ -457,7 +383,6 @@ int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *
     rc = 0;
 out:
     sqlite3_finalize(w.has);
-    sqlite3_finalize(w.get);
     free(w.blob);
     free(gathered);
     return rc;
