@@ -28,18 +28,25 @@ static int add_blob(struct kn_src_day *s, sqlite3_value *v, uint32_t wide)
     return 0;
 }
 
+/* A stored count as kn_src_day keeps it, 32 bits unsigned: one that does
+ * not fit (negative, or too large) is as large as can be. */
+static uint32_t count_of(sqlite3_value *v)
+{
+    sqlite3_int64 n = sqlite3_value_int64(v);
+    return n < 0 || n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* The union of (argv[0] blob, argv[1] count) and (argv[2], argv[3]) under
- * threshold argv[4] (*wide), into u (zeroed first; its set is the
- * caller's to free). 0, or -1 out of memory. */
+ * threshold argv[4] (at least 1; also into *wide_out), into u (zeroed
+ * first; its set is the caller's to free). 0, or -1 out of memory. */
 static int unite(sqlite3_value **argv, struct kn_src_day *u, uint32_t *wide_out)
 {
     memset(u, 0, sizeof *u);
     sqlite3_int64 w = sqlite3_value_int64(argv[4]);
     uint32_t wide = w < 1 ? 1 : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
     *wide_out = wide;
-    /* Counts as kn_src_day keeps them: 32 bits unsigned. */
-    uint32_t old_n = (uint32_t)sqlite3_value_int64(argv[1]);
-    uint32_t new_n = (uint32_t)sqlite3_value_int64(argv[3]);
+    uint32_t old_n = count_of(argv[1]);
+    uint32_t new_n = count_of(argv[3]);
     if (old_n >= wide || new_n >= wide) {
         u->nports = wide;
         return 0;

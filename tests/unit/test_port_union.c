@@ -153,6 +153,9 @@ static void test_hostile_stored_sides(void)
     run((struct side){mb, 16, -1}, new, 100, &got, &len, &count);
     CHECK(got == NULL);
     CHECK_EQ(count, 100);
+    run((struct side){mb, 16, 4294967296LL + 3}, new, 100, &got, &len, &count);
+    CHECK(got == NULL);
+    CHECK_EQ(count, 100);
 
     /* no stored set at all (NULL blob, count 0): the new set alone */
     run((struct side){NULL, 0, 0}, new, 100, &got, &len, &count);
