@@ -14,6 +14,16 @@
 #include "aggregate/aggregate.h"
 #include "store/store_internal.h"
 
+void kn_store_encode_ports(const uint32_t *v, uint32_t n, uint8_t *out)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        out[4 * k] = (uint8_t)(v[k] >> 24);
+        out[4 * k + 1] = (uint8_t)(v[k] >> 16);
+        out[4 * k + 2] = (uint8_t)(v[k] >> 8);
+        out[4 * k + 3] = (uint8_t)v[k];
+    }
+}
+
 /* Adds the pairs of blob v (whole 4-byte pairs) to s until it saturates.
  * 0, or -1 out of memory. */
 static int add_blob(struct kn_src_day *s, sqlite3_value *v, uint32_t wide)
@@ -77,12 +87,7 @@ static void union_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    for (uint32_t k = 0; k < u.nports; k++) {
-        b[4 * k] = (uint8_t)(v[k] >> 24);
-        b[4 * k + 1] = (uint8_t)(v[k] >> 16);
-        b[4 * k + 2] = (uint8_t)(v[k] >> 8);
-        b[4 * k + 3] = (uint8_t)v[k];
-    }
+    kn_store_encode_ports(v, u.nports, b);
     kn_src_free_set(&u);
     /* Owned by SQLite from here (sqlite3_free). */
     sqlite3_result_blob64(ctx, b, (sqlite3_uint64)u.nports * 4, sqlite3_free);

@@ -41,6 +41,11 @@ struct kn_rowfeeds;
 int kn_store_put_sources(sqlite3 *db, struct kn_rowfeeds *feeds, struct kn_agg *agg,
                          struct kn_src_order *o, uint32_t wide, struct kn_err *err);
 
+/* The stored form of a port set (source_day.ports, docs/schema.md): the n
+ * sorted pairs v as 4-byte big-endian (proto << 16 | port) values, 4n
+ * bytes at out. */
+void kn_store_encode_ports(const uint32_t *v, uint32_t n, uint8_t *out);
+
 /* Registers kn_port_union() and kn_port_union_n() on db (port_union.c),
  * which the merge of source rows into a day's stored rows uses. 0 or -1. */
 int kn_store_register_port_union(sqlite3 *db, struct kn_err *err);

@@ -92,8 +92,8 @@ struct writer {
     size_t blob_cap;
 };
 
-/* The stored form of r's port set in w->blob: sorted 4-byte big-endian
- * (proto << 16 | port) values. Its length, or -1 out of memory. */
+/* The stored form of r's port set in w->blob (kn_store_encode_ports). Its
+ * length, or -1 out of memory. */
 static long encode_ports(struct writer *w, const struct kn_src_day *r)
 {
     size_t need = (size_t)r->nports * 4;
@@ -104,13 +104,7 @@ static long encode_ports(struct writer *w, const struct kn_src_day *r)
         w->blob = nb;
         w->blob_cap = need;
     }
-    const uint32_t *v = kn_src_pairs(r);
-    for (uint32_t k = 0; k < r->nports; k++) {
-        w->blob[4 * k] = (uint8_t)(v[k] >> 24);
-        w->blob[4 * k + 1] = (uint8_t)(v[k] >> 16);
-        w->blob[4 * k + 2] = (uint8_t)(v[k] >> 8);
-        w->blob[4 * k + 3] = (uint8_t)v[k];
-    }
+    kn_store_encode_ports(kn_src_pairs(r), r->nports, w->blob);
     return (long)need;
 }
 
