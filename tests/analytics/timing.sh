@@ -25,9 +25,11 @@ check timing_bytes_are_the_files "$(field read 7)" "$mib"
 check timing_one_commit "$(field store 3)" 1
 check timing_source_days "$(field store 5)" "$(sqlite3 "$TMP/a.db" 'SELECT COUNT(*) FROM source_day')"
 check timing_port_rows "$(field store 7)" "$(sqlite3 "$TMP/a.db" 'SELECT COUNT(*) FROM day_port')"
-# wall seconds: every phase >= 0, and together no more than the total
+# wall seconds: every phase >= 0, and together no more than the total,
+# within the rounding of the five printed figures (0.0005 s each: four
+# phases of a few ms each, each rounded up, did exceed a total rounded down)
 check timing_phases_fit_total "$(awk '$1 == "timing:" && $2 != "total" {s += $3; if ($3 < 0) bad = 1}
-  $1 == "timing:" && $2 == "total" {t = $3} END {print (bad || s > t + 0.0005) ? "no" : "yes"}' "$TMP/a.err")" yes
+  $1 == "timing:" && $2 == "total" {t = $3} END {print (bad || s > t + 0.0025) ? "no" : "yes"}' "$TMP/a.err")" yes
 check timing_cpu_said "$(awk '$1 == "timing:" && $2 == "total" && $4 == "s" && $5 == "wall" && $7 == "s" && $8 == "CPU" {print "yes"}' "$TMP/a.err")" yes
 
 # hourly files, one per transaction: as many commits as files
