@@ -372,9 +372,17 @@ static void index_put(uint64_t *idx, size_t cap, uint64_t entry)
     idx[j] = entry;
 }
 
+/* The index starts at one huge page (2 MiB, 262,144 slots, room for
+ * 196,608 sources). Grown from 1,024 slots it spent its growth at up to
+ * 3/4 load, and the long probe runs of those small tables cost the bench
+ * day's lookups 9 ns an access in all, where the rehashing itself took
+ * 2 ms (docs/performance.md, item 40). A capture of a few sources pays
+ * for the page once per aggregate. */
+#define INDEX_MIN_SLOTS ((size_t)1 << 18)
+
 static int grow_index(struct kn_agg *agg)
 {
-    size_t cap = agg->idx_cap ? agg->idx_cap * 2 : 1024;
+    size_t cap = agg->idx_cap ? agg->idx_cap * 2 : INDEX_MIN_SLOTS;
     while ((agg->n_src + 1) * 4 > cap * 3) /* after kn_agg_drop_index: room for all */
         cap *= 2;
     /* Owned by agg; freed by kn_agg_free() (or here when replaced). */

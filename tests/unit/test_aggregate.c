@@ -412,22 +412,25 @@ static void test_merged_port_sets_equal_one_by_one(void)
     CHECK(saturated > 200);
 }
 
+#define MANY 250000u
+
 static void test_many_sources_and_reset(void)
 {
     struct kn_err e;
     kn_tz_select("UTC", &e);
     struct kn_agg *a = kn_agg_new(100, &e);
     for (int round = 0; round < 2; round++) {
-        /* Two passes: the first grows the index six times (from 1,024
-         * slots), the second finds every source through it. */
+        /* Two passes: the first grows the index (its first 262,144 slots
+         * hold 196,608 sources), the second finds every source through
+         * the grown one. */
         for (int pass = 0; pass < 2; pass++) {
-            for (uint32_t k = 0; k < 50000; k++) {
+            for (uint32_t k = 0; k < MANY; k++) {
                 struct kn_pkt p = tcp4("10.0.0.0", "192.0.2.1", 22, KN_TCP_SYN, (T0 + 5) * NS);
                 p.src4 = 0x0A000000u + k;
                 add(a, &p);
             }
         }
-        CHECK_EQ(kn_agg_n_sources(a), 50000);
+        CHECK_EQ(kn_agg_n_sources(a), MANY);
         size_t not_two = 0;
         for (size_t i = 0; i < kn_agg_n_sources(a); i++)
             not_two += kn_agg_source_at(a, i)->packets != 2;
@@ -436,8 +439,8 @@ static void test_many_sources_and_reset(void)
             kn_agg_drop_index(a); /* as a commit does: the next lookup rebuilds it */
         uint8_t x[4] = {10, 0, 0x30, 0x39}; /* 10.0.48.57 = k 12345 */
         CHECK_EQ(kn_agg_source(a, 18399, 4, x)->packets, 2);
-        CHECK_EQ(kn_agg_n_sources(a), 50000); /* found, not created again */
-        CHECK(kn_agg_memory(a) < 50000 * 100 + (1u << 20));
+        CHECK_EQ(kn_agg_n_sources(a), MANY); /* found, not created again */
+        CHECK(kn_agg_memory(a) < MANY * 100 + (1u << 20));
         kn_agg_reset(a);
         CHECK_EQ(kn_agg_n_sources(a), 0);
         CHECK_EQ(kn_agg_n_days(a), 0);
