@@ -189,6 +189,23 @@ static int spill_idle_days(struct kn_agg *agg, int32_t keep_a, int32_t keep_b, s
     return 0;
 }
 
+/* Adds from_map's counts into to_map, which has room for all its keys. 0,
+ * or -1 out of memory. */
+static int merge_ports(struct kn_portmap *to_map, const struct kn_portmap *from_map)
+{
+    const struct kn_port_counts *slots = from_map->slots;
+    size_t cap = from_map->cap;
+    for (size_t j = 0; j < cap; j++) {
+        if (slots[j].key == KN_PORTMAP_EMPTY)
+            continue;
+        struct kn_port_counts *to = kn_portmap_slot(to_map, slots[j].key);
+        if (!to)
+            return -1;
+        kn_port_counts_add(to, &slots[j]);
+    }
+    return 0;
+}
+
 /* Adds day d's spilled runs into m, which is reserved for them first (see
  * kn_portmap_reserve: runs hold slots in another table's order). */
 static int add_runs(const struct kn_agg *agg, const struct kn_agg_day *d, struct kn_portmap *m,
@@ -219,16 +236,9 @@ int kn_agg_day_ports(const struct kn_agg *agg, size_t i, struct kn_portmap *merg
     uint64_t n = d->ports.used;
     for (size_t r = 0; r < d->n_runs; r++)
         n += d->runs[r].n;
-    if (kn_portmap_reserve(merged, (size_t)n)) /* add_runs' own reserve then has room */
+    if (kn_portmap_reserve(merged, (size_t)n) || /* add_runs' own reserve then has room */
+        merge_ports(merged, &d->ports))
         goto oom;
-    for (size_t j = 0; j < d->ports.cap; j++) {
-        if (d->ports.slots[j].key == KN_PORTMAP_EMPTY)
-            continue;
-        struct kn_port_counts *to = kn_portmap_slot(merged, d->ports.slots[j].key);
-        if (!to)
-            goto oom;
-        kn_port_counts_add(to, &d->ports.slots[j]);
-    }
     if (add_runs(agg, d, merged, err)) {
         kn_portmap_free(merged);
         return -1;
@@ -691,23 +701,6 @@ static void add_counts(struct kn_day_counts *a, const struct kn_day_counts *b)
  * made the merge slower. Measured in docs/performance.md, item 38. */
 #define MERGE_AHEAD 16
 
-/* Adds from_map's counts into to_map, which has room for all its keys. 0,
- * or -1 out of memory. */
-static int merge_ports(struct kn_portmap *to_map, const struct kn_portmap *from_map)
-{
-    const struct kn_port_counts *slots = from_map->slots;
-    size_t cap = from_map->cap;
-    for (size_t j = 0; j < cap; j++) {
-        if (slots[j].key == KN_PORTMAP_EMPTY)
-            continue;
-        struct kn_port_counts *to = kn_portmap_slot(to_map, slots[j].key);
-        if (!to)
-            return -1;
-        kn_port_counts_add(to, &slots[j]);
-    }
-    return 0;
-}
-
 /* Merges src's source records into dst's. 0, or -1 out of memory. */
 static int merge_sources(struct kn_agg *dst, const struct kn_agg *src)
 {
@@ -747,7 +740,8 @@ int kn_agg_merge(struct kn_agg *dst, const struct kn_agg *src, struct kn_err *er
         dst->cur_day = SIZE_MAX; /* find_day may have moved the array */
         for (unsigned f = 0; f < KN_FAM__COUNT; f++)
             add_counts(&dd->c[f], &sd->c[f]);
-        /* reserved: the slots fetched ahead stay where they are */
+        /* reserved first: merged into a smaller table, keys walked in the
+         * order of their home slots pile up (portmap.h) */
         if (kn_portmap_reserve(&dd->ports, dd->ports.used + sd->ports.used))
             goto oom;
         if (merge_ports(&dd->ports, &sd->ports))
