@@ -128,7 +128,7 @@ static bool read_ahead(struct job *ahead, struct kn_group *g, const struct kn_ag
     ahead->name = argv[next];
     ahead->pl = &pls[(next - first) % 2];
     ahead->pl->defer_hash = next == argc - 1;
-    ahead->pl->defer_walk = true; /* one job over several files: the group digests them */
+    ahead->pl->defer_walk = true; /* several files: the group digests them */
     ahead->pl->defer_walk_max = kn_group_walk_room(g);
     kn_group_release(g, ahead->pl->agg); /* the group may still be merging it */
     ahead->read = true;
@@ -461,10 +461,11 @@ int kn_cmd_analyze(int argc, char **argv)
             j->name = argv[i + k];
             j->pl = &pls[alternate ? (i - optind) % 2 : k];
             /* The run's last file: its digest can wait for its commit; and
-             * with one job over several files, every plain pcap's can
-             * (pipeline.h, defer_walk). */
+             * with several files, every plain pcap's can (pipeline.h,
+             * defer_walk; the jobs of one batch share the group's room,
+             * which kn_group_add() holds to). */
             j->pl->defer_hash = i + k == argc - 1;
-            j->pl->defer_walk = alternate;
+            j->pl->defer_walk = argc - optind > 1;
             j->pl->defer_walk_max = kn_group_walk_room(&group);
             kn_group_release(&group, j->pl->agg); /* the group may still be merging it */
             if (kn_source_open_file(&j->src, j->name, &j->err))

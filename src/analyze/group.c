@@ -196,8 +196,9 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
      * file is). The commit checks the digests again before it keeps
      * anything. */
     bool lookalike = !g->broken[0] && finish_lookalikes(g, &r.ingest);
-    bool may_wait = (r.walk_pending || (r.hash_pending && g->counted == 0)) && !g->broken[0] &&
-                    !lookalike;
+    bool may_wait = (r.walk_pending ? r.walk_size <= kn_group_walk_room(g)
+                                    : r.hash_pending && g->counted == 0) &&
+                    !g->broken[0] && !lookalike;
     int may_be_stored = may_wait ? kn_store_may_have_file(g->store, &r.ingest, err) : 1;
     if (may_be_stored < 0)
         goto fail;

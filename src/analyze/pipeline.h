@@ -34,7 +34,7 @@ struct kn_pipeline {
      * ~0.15 s ran beside the commit (docs/performance.md, item 35). */
     bool defer_hash;
     /* Set by the caller before a read whose digest it may take itself,
-     * later (the files of a group, analyze/group.h): a plain pcap file of
+     * later (the files of a run, analyze/group.h): a plain pcap file of
      * at most defer_walk_max bytes that the buffered reader reads to its
      * end is then not hashed while it is read at all; its file is handed
      * over in res->walk_pending instead. Why: in a run of 24 hourly files
