@@ -128,6 +128,8 @@ static bool read_ahead(struct job *ahead, struct kn_group *g, const struct kn_ag
     ahead->name = argv[next];
     ahead->pl = &pls[(next - first) % 2];
     ahead->pl->defer_hash = next == argc - 1;
+    ahead->pl->defer_walk = true; /* several files: the group digests them */
+    ahead->pl->defer_walk_max = kn_group_walk_room(g);
     kn_group_release(g, ahead->pl->agg); /* the group may still be merging it */
     ahead->read = true;
     if (kn_source_open_file(&ahead->src, ahead->name, &ahead->err))
@@ -225,8 +227,11 @@ static void print_timing(const struct timing *t, const struct kn_group_tally *g)
     if (g->spilled_runs)
         fprintf(stderr, "  (%llu day port tables spilled to a temporary file while reading)",
                 (unsigned long long)g->spilled_runs);
+    if (g->walks)
+        fprintf(stderr, "  (%zu content hash%s taken beside the writes)", g->walks,
+                g->walks == 1 ? "" : "es");
     if (g->hash_wait > 0)
-        fprintf(stderr, "  (%.3f s of it waiting for the last file's content hash)", g->hash_wait);
+        fprintf(stderr, "  (%.3f s of it waiting for content hashes)", g->hash_wait);
     if (t->read_beside)
         fprintf(stderr, "  (%u file%s read meanwhile)", t->read_beside,
                 t->read_beside == 1 ? "" : "s");
@@ -455,8 +460,13 @@ int kn_cmd_analyze(int argc, char **argv)
             memset(j, 0, sizeof *j);
             j->name = argv[i + k];
             j->pl = &pls[alternate ? (i - optind) % 2 : k];
-            /* The run's last file: its digest can wait for its commit. */
+            /* The run's last file: its digest can wait for its commit; and
+             * with several files, every plain pcap's can (pipeline.h,
+             * defer_walk; the jobs of one batch share the group's room,
+             * which kn_group_add() holds to). */
             j->pl->defer_hash = i + k == argc - 1;
+            j->pl->defer_walk = argc - optind > 1;
+            j->pl->defer_walk_max = kn_group_walk_room(&group);
             kn_group_release(&group, j->pl->agg); /* the group may still be merging it */
             if (kn_source_open_file(&j->src, j->name, &j->err))
                 continue;
@@ -513,6 +523,7 @@ int kn_cmd_analyze(int argc, char **argv)
                 fprintf(stderr, "kenchi analyze: %s: read error after %llu packets: %s; nothing "
                                 "of it was stored (--keep-partial stores what was read)\n",
                         name, (unsigned long long)res->ingest.packets, res->ingest.read_error);
+                kn_run_result_drop(res);
                 run.failed++;
                 continue;
             }
@@ -539,6 +550,8 @@ int kn_cmd_analyze(int argc, char **argv)
                 kn_group_flush(&group, report_file, &run);
             }
         }
+        for (int k = 0; k < n; k++) /* a file a signal stopped the run before */
+            kn_run_result_drop(&batch[k].res);
         tm.store += kn_seconds_since(&t0);
     }
     if (have_ahead) { /* a signal stopped the run before it came to that file */
@@ -546,6 +559,7 @@ int kn_cmd_analyze(int argc, char **argv)
             pthread_join(ahead.thread, NULL);
         sig_source[1] = NULL;
         kn_source_close(ahead.src);
+        kn_run_result_drop(&ahead.res);
     }
     /* What was read in full is stored, also when a signal stopped the run. */
     t0 = kn_mono_now();

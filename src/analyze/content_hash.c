@@ -93,11 +93,15 @@ static void frame_fields(uint8_t out[20], const struct kn_frame *f)
     put_le32(out + 16, f->wirelen);
 }
 
-/* The hasher's walk over a pcap file: the frames the buffered reader gives
- * the analysing thread, in the same order, up to the end or the record the
- * reader hands over to libpcap. Fields are staged per frame; payloads are
- * digested in place. 0, or -1 when the digest or reading failed. */
-static int walk(struct kn_content_hash *h, int fd, uint64_t size)
+/* The walk over a pcap file: the frames the buffered reader gives the
+ * analysing thread, in the same order, up to the end or the record the
+ * reader hands over to libpcap, digested into md. Fields are staged per
+ * frame; payloads are digested in place. Stops early once *abandon is set
+ * (abandon may be NULL); *walked, if not NULL, follows the file bytes
+ * digested; *frames (if not NULL) counts the frames. Closes fd. 0, or -1
+ * when the digest or reading failed. */
+static int walk(EVP_MD_CTX *md, int fd, uint64_t size, const atomic_int *abandon,
+                _Atomic uint64_t *walked_so_far, uint64_t *frames)
 {
     struct kn_pcapbuf *m = NULL;
     struct kn_err err;
@@ -111,15 +115,18 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
     uint8_t stage[64 * 1024];
     size_t used = 0;
     uint64_t walked = sizeof head;
+    uint64_t count = 0;
     while ((n = kn_pcapbuf_next(m, &f, &err)) == KN_PCAPBUF_FRAME) {
-        if (atomic_load_explicit(&h->abandon, memory_order_relaxed))
+        if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
             goto out;
+        count++;
         walked += 16 + (uint64_t)f.caplen;
         if (used + 20 > sizeof stage) {
-            if (EVP_DigestUpdate(h->md, stage, used) != 1)
+            if (EVP_DigestUpdate(md, stage, used) != 1)
                 goto out;
             used = 0;
-            atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
+            if (walked_so_far)
+            atomic_store_explicit(walked_so_far, walked, memory_order_relaxed);
         }
         frame_fields(stage + used, &f);
         used += 20;
@@ -129,14 +136,18 @@ static int walk(struct kn_content_hash *h, int fd, uint64_t size)
             used += f.caplen;
             continue;
         }
-        if (EVP_DigestUpdate(h->md, stage, used) != 1 || EVP_DigestUpdate(h->md, f.data, f.caplen) != 1)
+        if (EVP_DigestUpdate(md, stage, used) != 1 || EVP_DigestUpdate(md, f.data, f.caplen) != 1)
             goto out;
         used = 0;
-        atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
+        if (walked_so_far)
+            atomic_store_explicit(walked_so_far, walked, memory_order_relaxed);
     }
-    if (n == KN_PCAPBUF_ERROR || (used && EVP_DigestUpdate(h->md, stage, used) != 1))
+    if (n == KN_PCAPBUF_ERROR || (used && EVP_DigestUpdate(md, stage, used) != 1))
         goto out;
-    atomic_store_explicit(&h->walked, walked, memory_order_relaxed);
+    if (walked_so_far)
+        atomic_store_explicit(walked_so_far, walked, memory_order_relaxed);
+    if (frames)
+        *frames = count;
     rc = 0;
 out:
     kn_pcapbuf_close(m);
@@ -157,7 +168,7 @@ static void *hasher(void *arg)
             h->walk_fd = -1;
             h->walking = true;
             pthread_mutex_unlock(&h->lock);
-            int rc = walk(h, fd, size);
+            int rc = walk(h->md, fd, size, &h->abandon, &h->walked, NULL);
             pthread_mutex_lock(&h->lock);
             if (rc)
                 h->failed = 1;
@@ -363,4 +374,20 @@ void kn_content_hash_free(struct kn_content_hash *h)
     pthread_cond_destroy(&h->emptied);
     EVP_MD_CTX_free(h->md);
     free(h);
+}
+
+int kn_content_hash_file(int fd, uint64_t size, uint8_t out[32], uint64_t *frames,
+                         struct kn_err *err)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new(); /* freed below */
+    unsigned int len = 0;
+    bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    if (!ok)
+        close(fd);
+    ok = ok && walk(md, fd, size, NULL, NULL, frames) == 0 &&
+         EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        kn_err_set(err, "content hash: SHA-256 or reading the capture failed");
+    return ok ? 0 : -1;
 }

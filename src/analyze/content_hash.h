@@ -46,4 +46,13 @@ int kn_content_hash_final(struct kn_content_hash *h, uint8_t out[32], struct kn_
 int kn_content_hash_reset(struct kn_content_hash *h, struct kn_err *err);
 void kn_content_hash_free(struct kn_content_hash *h);
 
+/* The digest of a pcap file the buffered reader read to its end without a
+ * hand-over (size: its size then), computed here on the calling thread as
+ * the file walk above computes it: for a digest taken long after the
+ * reading (analyze/group.h). *frames gets the frames digested, which a
+ * caller compares with the frames it read to notice a file changed since.
+ * Takes fd (closed here). 0 or -1. */
+int kn_content_hash_file(int fd, uint64_t size, uint8_t out[32], uint64_t *frames,
+                         struct kn_err *err);
+
 #endif

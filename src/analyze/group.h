@@ -8,13 +8,20 @@
  * memory first (kn_agg_merge, ~0.1 µs a row) leaves one commit per group.
  * Each file is still stored whole or not at all: a group is one
  * transaction, and a file is only added once its whole content (hash) is
- * known and found neither stored nor already in the group, except a run's
- * last file starting a group: its hash is finished and checked inside the
- * commit, before anything of the transaction is kept (kn_group_add). */
+ * known and found neither stored nor already in the group, except two
+ * kinds of file whose digest is finished and checked inside the commit,
+ * before anything of the transaction is kept (kn_group_add): a run's last
+ * file starting a group, and files left unhashed by their reading
+ * (pipeline.h, defer_walk), whose digests a thread takes beside the
+ * commit's writes. Those join only when their statistics (frames, first
+ * and last time) match no stored file and no file of the group: equal
+ * frames give equal statistics, so a repeat still shows before anything is
+ * written. */
 #ifndef KENCHI_ANALYZE_GROUP_H
 #define KENCHI_ANALYZE_GROUP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -36,10 +43,14 @@
  * daily files in one run peaked at 329 MiB against a budget of 113 MiB,
  * six of the bench's days 256 MiB against 145 (docs/performance.md). */
 #define KN_GROUP_MAX_DAYS 1
+/* At most this many files of a group wait for their digests (each holds a
+ * file descriptor); later ones are hashed as they are read. */
+#define KN_GROUP_MAX_WALKS 256
 
 struct kn_group_file {
     char *name;                /* owned copy */
     struct kn_run_result res;  /* KN_RUN_COMMITTED once stored, or KN_RUN_SKIPPED */
+    bool digest_at_commit;     /* joined with its digest left to the commit */
 };
 
 /* What a run's flushes wrote, for `kenchi analyze --timing`: the rows
@@ -52,6 +63,7 @@ struct kn_group_tally {
     uint64_t spilled_runs;   /* day port tables parked on disk while reading (portspill.h) */
     double seconds;          /* wall time inside the transactions */
     double hash_wait;        /* of which waiting for a content hash left pending */
+    size_t walks;            /* digests taken beside the commits (defer_walk) */
 };
 
 struct kn_group {
@@ -78,6 +90,16 @@ struct kn_group {
     bool pending;
     size_t pending_at;
     size_t max_files;             /* due at this many counted files; 0 no limit */
+    /* Counted files whose digest waits for the commit (res.walk_pending),
+     * and their files' bytes. */
+    size_t walks;
+    uint64_t walk_bytes;
+    uint64_t walk_bytes_max;      /* 0: kn_hash_lag_default() (set it before the first add) */
+    pthread_t walker;             /* taking those digests during a flush */
+    bool walker_running;
+    _Atomic size_t walk_next;     /* the next file a walker claims (group.c, take_walks) */
+    pthread_mutex_t walk_lock;    /* guards walk_failed */
+    char walk_failed[sizeof((struct kn_err *)0)->msg]; /* the walkers' first error, or "" */
     struct timespec first;        /* when the first counted file was added */
     struct kn_group_tally tally;  /* what the flushes wrote so far */
     char broken[sizeof((struct kn_err *)0)->msg]; /* why agg is wrong (a merge failed), or "" */
@@ -95,13 +117,24 @@ void kn_group_free(struct kn_group *g);
  * (res->hash_pending) is finished here, except for the group's first
  * counted file: that one is checked at the commit, or when another file
  * joins (its figures are merged, which cannot be undone), so the pipeline
- * that read it must not read again before either. 0, or -1 when the file
- * could not be added (err; nothing changed). With g->overlap, agg may still be read
+ * that read it must not read again before either. A walk left pending
+ * (res->walk_pending) is the group's from here on, whatever the outcome
+ * (res->walk_pending is cleared): kept for the commit when the file's
+ * statistics match no stored file and no file of the group, else its
+ * digest is taken here. 0, or -1 when the file could not be added (err;
+ * nothing changed). With g->overlap, agg may still be read
  * by the group's merging thread on return: it is the caller's again after
  * kn_group_release(g, agg), or after the next kn_group_add(),
  * kn_group_flush() or kn_group_free(). */
 int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
-                 const struct kn_run_result *res, struct kn_err *err);
+                 struct kn_run_result *res, struct kn_err *err);
+
+/* The largest file whose digest the next read may leave to the group
+ * (pl->defer_walk_max): what the files waiting for their digests leave of
+ * g->walk_bytes_max, so that their bytes are still in the page cache when
+ * the commit digests them (the hasher's lag bound, pipeline.h); 0 once
+ * KN_GROUP_MAX_WALKS files wait. */
+uint64_t kn_group_walk_room(const struct kn_group *g);
 
 /* Whether the next file may be read while the group is stored: within the
  * memory budget of docs/performance.md (64 MiB + 100 B per source-day of

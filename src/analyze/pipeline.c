@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aggregate/dayclock.h"
@@ -77,10 +78,7 @@ static int ring_push(struct kn_pipeline *pl, struct ring *r, const struct kn_pkt
     return 0;
 }
 
-/* The default of pl->hash_lag_max: an eighth of the machine's memory (at
- * least 64 MiB). A hasher further behind would read from disk again what
- * the page cache has dropped since the reading passed it. */
-static uint64_t default_hash_lag(void)
+uint64_t kn_hash_lag_default(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
     uint64_t eighth = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 8 : 0;
@@ -99,12 +97,16 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
      * itself: this thread then reads only the headers of its frames. */
     uint64_t buf_size;
     int buf_fd = kn_source_dup_buffered(src, &buf_size);
+    /* Its walk left to the caller: buf_fd is this function's until it goes
+     * to the result or, at a hand-over, to the hasher. */
+    bool walk_later = buf_fd >= 0 && pl->defer_walk && buf_size <= pl->defer_walk_max;
     /* A walk whose digest can wait gives way to this thread and the
      * aggregation worker until they are done. Not staged frames: a stager
      * waits for the hasher once its blocks are full. */
-    bool gave_way = buf_fd >= 0 && pl->defer_hash && kn_content_hash_give_way(pl->hash, true);
-    uint64_t lag_max = !gave_way ? 0 : pl->hash_lag_max ? pl->hash_lag_max : default_hash_lag();
-    if (buf_fd >= 0 && kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
+    bool gave_way = buf_fd >= 0 && !walk_later && pl->defer_hash &&
+                    kn_content_hash_give_way(pl->hash, true);
+    uint64_t lag_max = !gave_way ? 0 : pl->hash_lag_max ? pl->hash_lag_max : kn_hash_lag_default();
+    if (buf_fd >= 0 && !walk_later && kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
         return -1;
     bool buffered = buf_fd >= 0;
     struct kn_frame f;
@@ -115,8 +117,15 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     int rc;
     uint64_t first = UINT64_MAX, last = 0;
     while ((rc = kn_source_next(src, &f, &rerr)) == 1) {
-        if (!buffered || !(buffered = kn_source_is_buffered(src)))
+        if (!buffered || !(buffered = kn_source_is_buffered(src))) {
+            /* The walk up to here comes before the staged frames: now. */
+            if (walk_later) {
+                walk_later = false;
+                if (kn_content_hash_walk_file(pl->hash, buf_fd, buf_size, err))
+                    return -1;
+            }
             kn_content_hash_add(pl->hash, &f); /* not from the buffered reader: stage it */
+        }
         kn_decode(f.linktype, f.data, f.caplen, f.wirelen, f.ts_ns, &p);
         ing->packets++;
         ing->outcome[p.outcome < KN_OUT__COUNT ? p.outcome : KN_OUT_BAD_IP]++;
@@ -133,11 +142,11 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
                     struct kn_agg_item *it = kn_agg_worker_next(pl->worker);
                     if (!it) {
                         kn_agg_worker_finish(pl->worker, err);
-                        return -1;
+                        goto fail;
                     }
                     kn_agg_item_fill(&p, kn_classify(&p), it);
                 } else if (ring_push(pl, &ring, &p, err)) {
-                    return -1;
+                    goto fail;
                 }
             } else {
                 ing->not_sensor++;
@@ -158,7 +167,7 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     if (pl->interrupted)
         kn_content_hash_abandon(pl->hash); /* nothing of it is stored: no need to wait for it */
     if (pl->worker ? kn_agg_worker_finish(pl->worker, err) : ring_drain(pl, &ring, ring.in, err))
-        return -1;
+        goto fail;
     if (gave_way)
         kn_content_hash_give_way(pl->hash, false); /* the cores are free now */
     if (rc < 0)
@@ -172,17 +181,64 @@ int kn_pipeline_read(struct kn_pipeline *pl, struct kn_source *src, struct kn_ru
     ing->last_ns = last;
     if (progress)
         progress(ctx, ing, &ss);
-    if (pl->interrupted)
+    if (pl->interrupted) {
+        if (walk_later)
+            close(buf_fd);
         return 0; /* no digest: nothing is committed (the next reset drains the hasher) */
+    }
+    if (walk_later) {
+        res->walk_pending = true;
+        res->walk_fd = buf_fd;
+        res->walk_size = buf_size;
+        return 0;
+    }
     if (pl->defer_hash) {
         res->hash_pending = pl->hash;
         return 0;
     }
     return kn_content_hash_final(pl->hash, res->hash, err);
+fail:
+    if (walk_later)
+        close(buf_fd);
+    return -1;
+}
+
+int kn_run_result_finish_walk(struct kn_run_result *res, struct kn_err *err)
+{
+    if (!res->walk_pending)
+        return 0;
+    res->walk_pending = false;
+    struct stat st;
+    if (fstat(res->walk_fd, &st) == 0 && (uint64_t)st.st_size != res->walk_size) {
+        close(res->walk_fd);
+        kn_err_set(err, "content hash: the file changed since it was read (%llu bytes then, "
+                        "%llu now)", (unsigned long long)res->walk_size,
+                   (unsigned long long)st.st_size);
+        return -1;
+    }
+    uint64_t frames = 0;
+    if (kn_content_hash_file(res->walk_fd, res->walk_size, res->hash, &frames, err))
+        return -1;
+    if (frames != res->ingest.packets) {
+        kn_err_set(err, "content hash: the file changed since it was read (%llu frames, "
+                        "%llu read)", (unsigned long long)frames,
+                   (unsigned long long)res->ingest.packets);
+        return -1;
+    }
+    return 0;
+}
+
+void kn_run_result_drop(struct kn_run_result *res)
+{
+    if (res->walk_pending)
+        close(res->walk_fd);
+    res->walk_pending = false;
 }
 
 int kn_run_result_finish_hash(struct kn_run_result *res, struct kn_err *err)
 {
+    if (res->walk_pending)
+        return kn_run_result_finish_walk(res, err);
     if (!res->hash_pending)
         return 0;
     int rc = kn_content_hash_final(res->hash_pending, res->hash, err);
@@ -203,10 +259,12 @@ int kn_pipeline_commit(struct kn_pipeline *pl, const char *name, struct kn_run_r
                        struct kn_err *err)
 {
     if (pl->interrupted) {
+        kn_run_result_drop(res);
         res->status = KN_RUN_INTERRUPTED;
         return 0;
     }
     if (res->ingest.read_error[0] && !pl->keep_partial) {
+        kn_run_result_drop(res);
         res->status = KN_RUN_PARTIAL;
         return 0;
     }

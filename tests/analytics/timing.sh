@@ -37,6 +37,16 @@ hours=("$TMP"/h/*.pcap)
 "$KENCHI" analyze --timing --files-per-commit 1 --db "$TMP/h.db" "${S[@]}" "${hours[@]}" >/dev/null 2>"$TMP/a.err"
 check timing_commits_per_file "$(field store 3)" "${#hours[@]}"
 check timing_hourly_packets "$(field read 3)" "$(for h in "${hours[@]}"; do tcpdump -n -r "$h" 2>/dev/null; done | wc -l)"
+# ... and in the default groups (a day's files each): every plain pcap's
+# content hash is taken beside the writes of its group's commit, none while
+# it was read (analyze/group.h)
+walks() { sed -n 's/^timing: store.*(\([0-9]*\) content hash\(es\)\{0,1\} taken beside the writes).*/\1/p' "$TMP/a.err"; }
+"$KENCHI" analyze --timing --db "$TMP/h2.db" "${S[@]}" "${hours[@]}" >/dev/null 2>"$TMP/a.err"
+check timing_hashes_beside_the_writes "$(walks)" "${#hours[@]}"
+check timing_hourly_stored "$(sqlite3 "$TMP/h2.db" 'SELECT COUNT(*) FROM files')" "${#hours[@]}"
+# one file alone is hashed while it is read (its hasher giving way): none beside
+"$KENCHI" analyze --timing --db "$TMP/h3.db" "${S[@]}" "${hours[0]}" >/dev/null 2>"$TMP/a.err"
+check timing_single_file_hashed_while_read "$(walks)" ""
 
 "$KENCHI" analyze --db "$TMP/b.db" "${S[@]}" "$TMP/g.pcap" >/dev/null 2>"$TMP/b.err"
 check timing_silent_without_option "$(grep -c '^timing:' "$TMP/b.err")" 0

@@ -56,7 +56,7 @@ static struct kn_store *open_store(const char *name)
 
 /* A file's result and figures: `sources` source records of day 18399
  * (2020-05-17) from 198.51.100.(first + i), one packet each. */
-static void fake_file(struct kn_agg *agg, struct kn_run_result *res, uint8_t tag, int first,
+static inline void fake_file(struct kn_agg *agg, struct kn_run_result *res, uint8_t tag, int first,
                       int sources)
 {
     kn_agg_reset(agg);
