@@ -106,10 +106,10 @@ SETUP='rm -f "$TMP"/b.db*' measure kenchi_gz "$PACKETS" "$RUNS" \
 row() { # row LABEL NAME
   local p w c r
   read -r p w c r <"$TMP/$2"
-  printf '%-34s %10s %8s %8s %12.0f %12.0f %9.1f\n' "$1" "$p" "$w" "$c" \
+  printf '%-36s %10s %8s %8s %12.0f %12.0f %9.1f\n' "$1" "$p" "$w" "$c" \
     "$(rate "$2" wall)" "$(rate "$2" cpu)" "$(echo "$r / 1024" | bc -l)"
 }
-printf '%-34s %10s %8s %8s %12s %12s %9s\n' tool packets wall_s cpu_s pkts/s_wall pkts/s_cpu rss_MiB
+printf '%-36s %10s %8s %8s %12s %12s %9s\n' tool packets wall_s cpu_s pkts/s_wall pkts/s_cpu rss_MiB
 row "(a) libpcap read loop (floor)" floor
 row "(b) kenchi analyze -> SQLite" kenchi
 row "(c) tcpdump BPF -> /dev/null" tcpdump
@@ -129,8 +129,9 @@ echo "(d) ran on the first $SUB_PACKETS packets of the capture; its rate is pack
 
 # Where (b)'s time went, from its best run (--timing): reading grows with
 # the packets, storing with the source-days; the floor only reads. The
-# last file's content hash finishes inside the store phase; what the commit
-# waited for it (hashwait) counts as reading here, not as storing.
+# last file's content hash (every file's, in a run of several) finishes
+# inside the store phase; what the commit waited for it (hashwait) counts
+# as reading here, not as storing.
 phase() { awk -v p="$2" '$1 == "timing:" && $2 == p {print $3}' "$TMP/$1.err"; }
 hashwait() {
   local w
@@ -140,7 +141,7 @@ hashwait() {
 for name in kenchi kenchi_hours_j1; do
   label="(b)"
   [[ $name == kenchi_hours_j1 ]] && label="24 hourly files"
-  printf 'phases of %s, best run: open %s s, read %s s, store %s s (%s; %s s of it waiting for the content hash), close %s s\n' "$label" \
+  printf 'phases of %s, best run: open %s s, read %s s, store %s s (%s; %s s of it waiting for content hashes), close %s s\n' "$label" \
     "$(phase $name open)" "$(phase $name read)" "$(phase $name store)" \
     "$(awk '$1 == "timing:" && $2 == "store" {print $5, $6, $7, $8, $9, "port rows"}' "$TMP/$name.err")" \
     "$(hashwait $name)" "$(phase $name close)"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "aggregate/aggregate.h"
@@ -144,10 +145,19 @@ static bool finish_lookalikes(struct kn_group *g, const struct kn_ingest *ing)
     return any;
 }
 
+/* How many files may wait for their digests (group.h). */
+static size_t max_walks(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return KN_GROUP_MAX_WALKS;
+    return rl.rlim_cur / 4 < KN_GROUP_MAX_WALKS ? (size_t)(rl.rlim_cur / 4) : KN_GROUP_MAX_WALKS;
+}
+
 uint64_t kn_group_walk_room(const struct kn_group *g)
 {
     uint64_t max = g->walk_bytes_max ? g->walk_bytes_max : kn_hash_lag_default();
-    return g->walks >= KN_GROUP_MAX_WALKS || g->walk_bytes >= max ? 0 : max - g->walk_bytes;
+    return g->walks >= max_walks() || g->walk_bytes >= max ? 0 : max - g->walk_bytes;
 }
 
 /* f has the content of the stored file named earlier: not counted. */

@@ -43,8 +43,10 @@
  * daily files in one run peaked at 329 MiB against a budget of 113 MiB,
  * six of the bench's days 256 MiB against 145 (docs/performance.md). */
 #define KN_GROUP_MAX_DAYS 1
-/* At most this many files of a group wait for their digests (each holds a
- * file descriptor); later ones are hashed as they are read. */
+/* At most this many files of a group wait for their digests, and at most
+ * a quarter of the process's file descriptor limit (each holds one, and
+ * the run needs others to open the next files); later ones are hashed as
+ * they are read. */
 #define KN_GROUP_MAX_WALKS 256
 
 struct kn_group_file {
@@ -133,7 +135,7 @@ int kn_group_add(struct kn_group *g, struct kn_agg *agg, const char *name,
  * (pl->defer_walk_max): what the files waiting for their digests leave of
  * g->walk_bytes_max, so that their bytes are still in the page cache when
  * the commit digests them (the hasher's lag bound, pipeline.h); 0 once
- * KN_GROUP_MAX_WALKS files wait. */
+ * KN_GROUP_MAX_WALKS files (or a quarter of RLIMIT_NOFILE) wait. */
 uint64_t kn_group_walk_room(const struct kn_group *g);
 
 /* Whether the next file may be read while the group is stored: within the

@@ -31,6 +31,12 @@ run_mode default
 run_mode each --files-per-commit 1
 run_mode five --files-per-commit 5
 run_mode jobs --jobs 2 --files-per-commit 7
+# few file descriptors: the files waiting for their content hashes (each
+# holds one) stay within a quarter of the limit, so that the next files and
+# the database's own can be opened (analyze/group.h): 6 of each day's 24
+# files, 12 of the 48
+(ulimit -n 24 && run_mode few_fds --timing)
+check group_commit_few_fds_waiting "$(sed -n 's/^timing: store.*(\([0-9]*\) content hashes taken beside.*/\1/p' "$TMP/few_fds.err")" 12
 
 # A copy of an hour given again in the same run (inside one group) is
 # skipped, named after the first, and changes nothing.
