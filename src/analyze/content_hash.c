@@ -126,7 +126,7 @@ static int walk(EVP_MD_CTX *md, int fd, uint64_t size, const atomic_int *abandon
                 goto out;
             used = 0;
             if (walked_so_far)
-            atomic_store_explicit(walked_so_far, walked, memory_order_relaxed);
+                atomic_store_explicit(walked_so_far, walked, memory_order_relaxed);
         }
         frame_fields(stage + used, &f);
         used += 20;
