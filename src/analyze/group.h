@@ -121,9 +121,9 @@ void kn_group_free(struct kn_group *g);
  * joins (its figures are merged, which cannot be undone), so the pipeline
  * that read it must not read again before either. A walk left pending
  * (res->walk_pending) is the group's from here on, whatever the outcome
- * (res->walk_pending is cleared): kept for the commit when the file's
- * statistics match no stored file and no file of the group, else its
- * digest is taken here. 0, or -1 when the file could not be added (err;
+ * (res->walk_pending is cleared): kept for the commit when the file fits
+ * in the group's room (kn_group_walk_room) and its statistics match no
+ * stored file and no file of the group, else its digest is taken here. 0, or -1 when the file could not be added (err;
  * nothing changed). With g->overlap, agg may still be read
  * by the group's merging thread on return: it is the caller's again after
  * kn_group_release(g, agg), or after the next kn_group_add(),
