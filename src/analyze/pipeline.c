@@ -208,8 +208,10 @@ int kn_run_result_finish_walk(struct kn_run_result *res, struct kn_err *err)
     if (!res->walk_pending)
         return 0;
     res->walk_pending = false;
+    /* Grown since (a capture still being written): the walk reads only
+     * the bytes there were, as the reading did. Shorter, it cannot. */
     struct stat st;
-    if (fstat(res->walk_fd, &st) == 0 && (uint64_t)st.st_size != res->walk_size) {
+    if (fstat(res->walk_fd, &st) == 0 && (uint64_t)st.st_size < res->walk_size) {
         close(res->walk_fd);
         kn_err_set(err, "content hash: the file changed since it was read (%llu bytes then, "
                         "%llu now)", (unsigned long long)res->walk_size,

@@ -307,6 +307,36 @@ static void test_file_changed_before_the_commit(void)
     CHECK_EQ(open_fds(), fds);
 }
 
+/* A capture still being written: frames appended to it after its reading
+ * are not its content yet. Its digest is that of the frames read, as when
+ * it was hashed while read, and it is stored. */
+static void test_file_grown_before_the_commit(void)
+{
+    int fds = open_fds();
+    uint8_t b[32], longer[32];
+    write_pcap("b.pcap", 2, 5000, -1, b);
+    write_pcap("b-longer.pcap", 2, 6000, -1, longer);
+    struct run r;
+    begin(&r, "w8.db");
+    CHECK(read_add(&r, "b.pcap"));
+    char from[160], to[160];
+    snprintf(from, sizeof from, "%s/b-longer.pcap", dir);
+    snprintf(to, sizeof to, "%s/b.pcap", dir);
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "ab");
+    uint8_t rec[58];
+    fseek(in, 24 + 58 * 5000, SEEK_SET);
+    while (fread(rec, 1, sizeof rec, in) == sizeof rec)
+        fwrite(rec, 1, sizeof rec, out); /* frames 5000-5999, appended */
+    fclose(in);
+    fclose(out);
+    CHECK_EQ(kn_group_flush(&r.g, report, &r.t), 0);
+    CHECK_EQ(r.t.stored, 1);
+    CHECK_EQ(stored_with("b.pcap", b), 1);
+    CHECK_EQ(sql_int("SELECT packets FROM files"), 5000);
+    end(&r);
+    CHECK_EQ(open_fds(), fds);
+}
+
 /* Rewrites dir/name in place with `frames` records of `caplen` zero bytes
  * (same size as before when frames * (16 + caplen) is). */
 static void rewrite(const char *name, uint32_t frames, uint32_t caplen)
@@ -420,6 +450,7 @@ int main(void)
     RUN(test_stored_under_other_statistics);
     RUN(test_file_changed_before_the_commit);
     RUN(test_file_rewritten_before_the_commit);
+    RUN(test_file_grown_before_the_commit);
     RUN(test_same_digest_other_statistics);
     RUN(test_room_and_hand_over);
     remove_dir();
