@@ -3,8 +3,9 @@
  * commit. Checked: the stored digests are SHA-256 over the frames as
  * docs/schema.md defines it, computed here from the frames written; a
  * repeat in the group or in the store is still skipped before anything is
- * written; a file changed between its reading and the commit, or stored
- * under other statistics, makes the group store nothing and say why; the
+ * written; a file cut short or rewritten between its reading and the
+ * commit, or stored under other statistics, makes the group store nothing
+ * and say why, while frames appended to it meanwhile do not count; the
  * room a group gives bounds what is deferred; a file the buffered reader
  * hands over to libpcap is hashed as it is read; and no file descriptor
  * is left open. */
