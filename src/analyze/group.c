@@ -429,7 +429,11 @@ int kn_group_flush(struct kn_group *g, kn_group_report_fn report, void *ctx)
                                        g->pending || walked ? &hook : NULL, &raced, earlier,
                                        sizeof earlier, &err);
             free(cf);
-            if (g->walker_running) { /* the commit failed before its hook */
+            if (g->walker_running) {
+                /* The commit failed before its hook: the digests are not
+                 * wanted. No file is claimed from here on; clear() closes
+                 * the ones left. */
+                atomic_store(&g->walk_next, g->n);
                 struct kn_err ignored;
                 join_walker(g, &ignored);
             }

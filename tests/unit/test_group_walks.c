@@ -138,19 +138,27 @@ static void begin(struct run *r, const char *db)
     r->pl.defer_walk = true;
 }
 
-/* Reads dir/name, allowed to leave a walk of up to `room` bytes, and adds
- * it to the group; whether its walk was left pending by the reading. */
-static bool read_add_room(struct run *r, const char *name, uint64_t room)
+/* Reads dir/name through the pipeline into *res, allowed to leave a walk
+ * of up to `room` bytes. */
+static void read_only(struct run *r, const char *name, uint64_t room, struct kn_run_result *res)
 {
     char p[160];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     struct kn_err e;
     struct kn_source *src = NULL;
-    struct kn_run_result res;
     r->pl.defer_walk_max = room;
     CHECK_EQ(kn_source_open_file(&src, p, &e), 0);
-    CHECK_EQ(kn_pipeline_read(&r->pl, src, &res, NULL, NULL, &e), 0);
+    CHECK_EQ(kn_pipeline_read(&r->pl, src, res, NULL, NULL, &e), 0);
     kn_source_close(src);
+}
+
+/* ... and adds it to the group; whether its walk was left pending by the
+ * reading. */
+static bool read_add_room(struct run *r, const char *name, uint64_t room)
+{
+    struct kn_err e;
+    struct kn_run_result res;
+    read_only(r, name, room, &res);
     bool walk = res.walk_pending;
     if (kn_group_add(&r->g, r->pl.agg, name, &res, &e))
         printf("# add %s: %s\n", name, e.msg);
@@ -388,14 +396,9 @@ static void test_same_digest_other_statistics(void)
     struct run r;
     begin(&r, "w7.db");
     read_add(&r, "a.pcap");
-    char p[160];
-    snprintf(p, sizeof p, "%s/a-copy.pcap", dir);
     struct kn_err e;
-    struct kn_source *src = NULL;
     struct kn_run_result res;
-    CHECK_EQ(kn_source_open_file(&src, p, &e), 0);
-    CHECK_EQ(kn_pipeline_read(&r.pl, src, &res, NULL, NULL, &e), 0);
-    kn_source_close(src);
+    read_only(&r, "a-copy.pcap", kn_group_walk_room(&r.g), &res);
     CHECK(res.walk_pending);
     res.ingest.first_ns++;
     CHECK_EQ(kn_group_add(&r.g, r.pl.agg, "a-copy.pcap", &res, &e), 0);
