@@ -10,7 +10,10 @@
 #    temporary file (src/aggregate/portspill.h).
 # Prints each peak RSS against the budget of docs/performance.md (64 MiB +
 # 100 bytes per distinct source-day) and checks the source count against
-# the generator's truth.
+# the generator's truth. Then times `kenchi report` (monthly periods) on
+# each database against the baseline of SQLite computing the same source
+# figures by plain SQL (GROUP BY day, family; COUNT(DISTINCT addr) per
+# month), and checks that both give the same numbers.
 set -euo pipefail
 : "${KENCHI:?}" "${BUILD:?}"
 RADIATION=${RADIATION:-10000000}
@@ -40,6 +43,43 @@ budget() {
     "$(echo "$budget_kb / 1024" | bc -l)" "$( ((kb <= budget_kb)) && echo within || echo OVER)"
   [[ $sources == "$truth" ]] || { echo "big: source-days $sources != truth $truth" >&2; status=1; }
   ((kb <= budget_kb)) || status=1
+  report_vs_sql
+}
+
+# report_vs_sql: kenchi report of $TMP/big.db against sqlite3 running the
+# queries the report used before item 42; the figures must agree.
+report_vs_sql() {
+  /usr/bin/time -f "%e %M" -o "$TMP/rtime" \
+    "$KENCHI" report --db "$TMP/big.db" --format json --period month >"$TMP/report.json"
+  local rwall rkb swall
+  read -r rwall rkb <"$TMP/rtime"
+  /usr/bin/time -f "%e" -o "$TMP/stime" sqlite3 "$TMP/big.db" \
+    "SELECT 'day', day, family, COUNT(*), SUM(nports >= (SELECT CAST(value AS INTEGER) FROM config WHERE key = 'wide_ports'))
+       FROM source_day GROUP BY day, family;
+     SELECT 'month', substr(day, 1, 7), COUNT(DISTINCT addr) FROM source_day GROUP BY substr(day, 1, 7);" \
+    >"$TMP/sql.txt"
+  swall=$(cat "$TMP/stime")
+  local same
+  same=$(python3 - "$TMP/report.json" "$TMP/sql.txt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+days, months = {}, {}
+for line in open(sys.argv[2]):
+    f = line.rstrip("\n").split("|")
+    if f[0] == "day":
+        d = days.setdefault(f[1], [0, 0, 0])
+        d[0 if f[2] == "4" else 1] += int(f[3])
+        d[2] += int(f[4])
+    else:
+        months[f[1]] = int(f[2])
+mine = {d["date"]: [d["sources_v4"], d["sources_v6"], d["wide_port_sources"]] for d in r["days"]}
+per = {p["period"]: p["totals"]["distinct_sources"] for p in r["periods"]}
+print("same" if mine == days and per == months else "DIFFERENT")
+PY
+)
+  printf 'kenchi report (months): %s s, peak RSS %.0f MiB; the same source figures by SQL (sqlite3): %s s; ratio %.1fx; figures %s\n' \
+    "$rwall" "$(echo "$rkb / 1024" | bc -l)" "$swall" "$(echo "$swall / $rwall" | bc -l)" "$same"
+  [[ $same == same ]] || status=1
 }
 
 F=$DATA/big-r$RADIATION.pcap

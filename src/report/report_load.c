@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/report_sources.h"
 
 int kn_report_parse_port(const char *text, struct kn_report_series *s, struct kn_err *err)
 {
@@ -117,31 +118,6 @@ static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to,
         d->backscatter[f] += (uint64_t)sqlite3_column_int64(st, 7);
         for (int t = 0; t < KN_TAG__COUNT; t++)
             d->tags[t] += (uint64_t)sqlite3_column_int64(st, 8 + t);
-    }
-    if (rc != SQLITE_DONE)
-        return sql_fail(db, st, err);
-    sqlite3_finalize(st);
-    return 0;
-}
-
-static int load_sources(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT day, family, COUNT(*), SUM(nports >= ?3) FROM source_day"
-                           " WHERE day BETWEEN ?1 AND ?2 GROUP BY day, family",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, NULL, err);
-    bind_range(st, from, to);
-    sqlite3_bind_int64(st, 3, r->cfg.wide_ports);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
-        if (!d)
-            continue;
-        int f = sqlite3_column_int(st, 1) == 4 ? KN_FAM_V4 : KN_FAM_V6;
-        d->sources[f] = (uint64_t)sqlite3_column_int64(st, 2);
-        d->wide[f] = (uint64_t)sqlite3_column_int64(st, 3);
     }
     if (rc != SQLITE_DONE)
         return sql_fail(db, st, err);
@@ -342,10 +318,6 @@ static int add_day(struct kn_report_day *a, const struct kn_report_day *b, size_
 
 static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT addr) FROM source_day WHERE day BETWEEN ?1 AND ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, NULL, err);
     for (size_t i = 0; i < r->n_days;) {
         char label[16], next[16];
         period_label(r->period_kind, r->days[i].day, label, sizeof label);
@@ -355,6 +327,9 @@ static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
             if (strcmp(label, next))
                 break;
         }
+        uint64_t distinct;
+        if (kn_report_scan_sources(db, &r->days[i], j - i, r->cfg.wide_ports, &distinct, err))
+            return -1;
         /* Owned by r; freed by kn_report_free(). */
         struct kn_period *p = realloc(r->periods, (r->n_periods + 1) * sizeof *p);
         if (!p)
@@ -365,20 +340,14 @@ static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
         snprintf(p->label, sizeof p->label, "%s", label);
         p->first = i;
         p->n_days = j - i;
+        p->distinct_sources = distinct;
         for (size_t k = i; k < j; k++)
             if (add_day(&p->sum, &r->days[k], r->n_series))
                 goto oom;
-        sqlite3_reset(st);
-        bind_range(st, r->days[i].day, r->days[j - 1].day);
-        if (sqlite3_step(st) != SQLITE_ROW)
-            return sql_fail(db, st, err);
-        p->distinct_sources = (uint64_t)sqlite3_column_int64(st, 0);
         i = j;
     }
-    sqlite3_finalize(st);
     return 0;
 oom:
-    sqlite3_finalize(st);
     kn_err_set(err, "out of memory");
     return -1;
 }
@@ -396,7 +365,7 @@ int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_
      * an analysis commits. */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return sql_fail(db, NULL, err);
-    int rc = load_days(r, db, from, to, err) || load_sources(r, db, from, to, err) ||
+    int rc = load_days(r, db, from, to, err) ||
              load_ports(r, db, from, to, err) || load_ingest(r, db, err) ||
              build_periods(r, db, err) ? -1 : 0;
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

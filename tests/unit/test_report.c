@@ -1,13 +1,17 @@
 /* report: number formatting, --port and --period parsing, and the period
  * grouping (labels, day counts, sums) over a database built through the
  * store, with expected values worked out by hand in the comments, and the
- * Mirai port lists of days and periods against counts kept in the test. */
+ * Mirai port lists of days and periods against counts kept in the test,
+ * and the source figures of many days against SQLite's own GROUP BY and
+ * COUNT(DISTINCT). */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "report/numfmt.h"
 #include "report/report.h"
+#include "report/report_sources.h"
 
 static void test_numfmt(void)
 {
@@ -241,11 +245,139 @@ static void test_mirai_ports_summed(void)
     test_db_close(&t);
 }
 
+/* Runs sql (one row of one integer expected) with ?1 and ?2 bound to a and
+ * b when given; the value, or -1. */
+static long long sql_count(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The report's per-day sources and wide-port sources and each period's
+ * distinct sources against SQLite computing the same figures by the
+ * queries the report used before its merge (GROUP BY and COUNT(DISTINCT)),
+ * on source_day rows written here: IPv4 and IPv6 text from small pools so
+ * that days share addresses, addresses that are prefixes of others
+ * ("10.0.0.1" and "10.0.0.19": the key orders by bytes, then length), and
+ * nports on both sides of the threshold. Then a BLOB address equal in its
+ * bytes to a text one on another day, which SQLite counts as a different
+ * value and orders after all text: the merge must give the count back to
+ * SQLite. */
+static void test_sources_merge(void)
+{
+    struct test_db t;
+    if (test_db_open(&t))
+        return;
+    sqlite3 *db = kn_store_db(t.st);
+    static const char *const days[] = {"2020-06-28", "2020-06-29", "2020-06-30", "2020-07-01",
+                                       "2020-07-02", "2020-07-09", "2020-07-31"};
+    enum { N_DAYS = sizeof days / sizeof days[0], PER_DAY = 3000 };
+    sqlite3_stmt *ins;
+    CHECK_EQ(sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO source_day VALUES (?1, ?2, ?3, 0, 0, 1, ?4, NULL, 0)",
+                                -1, &ins, NULL), SQLITE_OK);
+    uint32_t x = 99;
+    for (size_t d = 0; d < N_DAYS; d++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO day_family VALUES ('%s', 4, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)", days[d]);
+        CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        for (int k = 0; k < PER_DAY; k++) {
+            x = x * 1103515245u + 12345u;
+            char addr[64];
+            int fam = (x >> 3) % 5 ? 4 : 6;
+            unsigned host = (x >> 8) % 4000;
+            if (fam == 4)
+                snprintf(addr, sizeof addr, "10.0.%u.%u", host / 250, host % 250);
+            else
+                snprintf(addr, sizeof addr, "2001:db8::%x", host);
+            sqlite3_bind_text(ins, 1, days[d], -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 2, addr, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(ins, 3, fam);
+            sqlite3_bind_int(ins, 4, (int)((x >> 20) % 200));
+            CHECK_EQ(sqlite3_step(ins), SQLITE_DONE);
+            sqlite3_reset(ins);
+        }
+    }
+    sqlite3_finalize(ins);
+    /* SQLite's plan for the report's reading: the key, no sort. */
+    sqlite3_stmt *plan;
+    char eqp[512];
+    snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", kn_report_sources_sql);
+    CHECK_EQ(sqlite3_prepare_v2(db, eqp, -1, &plan, NULL), SQLITE_OK);
+    int steps = 0;
+    while (sqlite3_step(plan) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(plan, 3);
+        CHECK(detail && strstr(detail, "PRIMARY KEY") && !strstr(detail, "TEMP B-TREE"));
+        steps++;
+    }
+    CHECK_EQ(steps, 1);
+    sqlite3_finalize(plan);
+
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            /* '10.0.0.1' as a BLOB on the last day, and as text on the first */
+            CHECK_EQ(sqlite3_exec(db,
+                                  "INSERT OR IGNORE INTO source_day VALUES ('2020-06-28', '10.0.0.1', 4, 0, 0, 1, 1, NULL, 0);"
+                                  "INSERT INTO source_day VALUES ('2020-07-31', CAST('10.0.0.1' AS BLOB), 4, 0, 0, 1, 1, NULL, 0);",
+                                  NULL, NULL, NULL), SQLITE_OK);
+        }
+        for (int kind = KN_PERIOD_DAY; kind <= KN_PERIOD_YEAR; kind++) {
+            struct kn_report *r = calloc(1, sizeof *r);
+            struct kn_err e;
+            r->cfg = t.cfg;
+            r->period_kind = (enum kn_period_kind)kind;
+            CHECK_EQ(kn_report_load(r, db, INT32_MIN, INT32_MAX, &e), 0);
+            CHECK_EQ(r->n_days, N_DAYS);
+            for (size_t d = 0; d < r->n_days && d < N_DAYS; d++) {
+                char day[16];
+                kn_day_format(r->days[d].day, day, sizeof day);
+                CHECK_STR(day, days[d]);
+                char sql[192];
+                for (int fam = 4; fam <= 6; fam += 2) {
+                    int f = fam == 4 ? KN_FAM_V4 : KN_FAM_V6;
+                    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM source_day WHERE day = ?1 AND family = %d", fam);
+                    CHECK_EQ((long long)r->days[d].sources[f], sql_count(db, sql, day, NULL));
+                    snprintf(sql, sizeof sql,
+                             "SELECT COUNT(*) FROM source_day WHERE day = ?1 AND family = %d AND nports >= %u",
+                             fam, t.cfg.wide_ports);
+                    CHECK_EQ((long long)r->days[d].wide[f], sql_count(db, sql, day, NULL));
+                }
+                CHECK(r->days[d].sources[KN_FAM_V4] > 0 && r->days[d].sources[KN_FAM_V6] > 0);
+                CHECK(r->days[d].wide[KN_FAM_V4] > 0);
+            }
+            CHECK_EQ(r->n_periods, kind == KN_PERIOD_DAY ? N_DAYS : kind == KN_PERIOD_YEAR ? 1 : 2);
+            for (size_t i = 0; i < r->n_periods; i++) {
+                const struct kn_period *p = &r->periods[i];
+                char from[16], to[16];
+                kn_day_format(r->days[p->first].day, from, sizeof from);
+                kn_day_format(r->days[p->first + p->n_days - 1].day, to, sizeof to);
+                long long want = sql_count(db, "SELECT COUNT(DISTINCT addr) FROM source_day WHERE day BETWEEN ?1 AND ?2",
+                                           from, to);
+                CHECK_EQ((long long)p->distinct_sources, want);
+                if (p->n_days > 1)
+                    CHECK((long long)kn_rd_sources(&p->sum) > want); /* the days share addresses */
+            }
+            kn_report_free(r);
+            free(r);
+        }
+    }
+    test_db_close(&t);
+}
+
 int main(void)
 {
     RUN(test_numfmt);
     RUN(test_parse_options);
     RUN(test_periods);
     RUN(test_mirai_ports_summed);
+    RUN(test_sources_merge);
     TEST_MAIN_END();
 }
