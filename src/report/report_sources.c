@@ -14,25 +14,64 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One day's rows; addr/len are the current row's, valid until its next step. */
+/* One day's rows, read BATCH at a time into the cursor's own buffer: the
+ * merge then compares addresses in memory it keeps hot, and SQLite reads
+ * each page's cells in a burst. Stepping every day's statement one row at
+ * a time instead left a month's 31 pages fighting for the cache: a quarter
+ * of the time went to loading cells (docs/performance.md, item 42). */
+#define BATCH 64
+#define ADDR_MAX 64 /* room for any address text (45 bytes at most) */
+
+/* One address: its bytes (zeros after len), and its first 16 bytes as two
+ * big-endian numbers. Addresses whose heads differ are in the order of
+ * their heads; equal heads of two addresses of 16 bytes or less leave only
+ * their lengths to compare. An IPv4 address is 15 bytes at most, so most
+ * comparisons need no memcmp. */
+struct addr {
+    uint64_t head[2];
+    uint8_t len;
+    unsigned char bytes[ADDR_MAX];
+};
+
 struct cursor {
     sqlite3_stmt *st;
     struct kn_report_day *day;
-    const unsigned char *addr;
-    size_t len;
+    bool ended;     /* the statement has given its last row */
+    unsigned n, at; /* rows buffered, the current one */
+    struct addr row[BATCH];
 };
 
-/* SQLite's BINARY collation, which orders the key: bytes, then length. */
-static int addr_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+/* Sets a from len bytes at text (len <= ADDR_MAX). */
+static void addr_set(struct addr *a, const unsigned char *text, size_t len)
 {
-    size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    return c ? c : (alen > blen) - (alen < blen);
+    memset(a->bytes, 0, 16);
+    if (len)
+        memcpy(a->bytes, text, len);
+    a->len = (uint8_t)len;
+    uint64_t w[2];
+    memcpy(w, a->bytes, sizeof w);
+    a->head[0] = __builtin_bswap64(w[0]);
+    a->head[1] = __builtin_bswap64(w[1]);
+}
+
+/* SQLite's BINARY collation, which orders the key: bytes, then length. */
+static int addr_cmp(const struct addr *a, const struct addr *b)
+{
+    for (int k = 0; k < 2; k++)
+        if (a->head[k] != b->head[k])
+            return a->head[k] < b->head[k] ? -1 : 1;
+    if (a->len > 16 && b->len > 16) {
+        size_t n = (a->len < b->len ? a->len : b->len) - 16u;
+        int c = memcmp(a->bytes + 16, b->bytes + 16, n);
+        if (c)
+            return c;
+    }
+    return (a->len > b->len) - (a->len < b->len);
 }
 
 static int cursor_less(const struct cursor *a, const struct cursor *b)
 {
-    return addr_cmp(a->addr, a->len, b->addr, b->len) < 0;
+    return addr_cmp(&a->row[a->at], &b->row[b->at]) < 0;
 }
 
 /* The address, then its row's figures as bits of one integer: one call of
@@ -42,32 +81,45 @@ const char kn_report_sources_sql[] =
     "SELECT addr, (family = 4) + 2 * (nports >= ?2) FROM source_day WHERE day = ?1"
     " ORDER BY addr";
 
-/* Steps c and counts its row into its day: 1 a row, 0 the day's end, -1 an
- * error. A row whose address is not text (a database written by hand) may
- * be out of the merge's order: *unordered is set, the counts still hold. */
-static int cursor_step(struct cursor *c, bool *unordered)
+/* Reads c's next rows into its buffer and counts them into its day: 1 some
+ * rows, 0 the day's end, -1 an error. A row whose address is not text, or
+ * longer than any address (a database written by hand), may be out of the
+ * merge's order or cut short: *unordered is set, the counts still hold. */
+static int cursor_fill(struct cursor *c, bool *unordered)
 {
-    int rc = sqlite3_step(c->st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return -1;
-    int bits = sqlite3_column_int(c->st, 1);
-    int f = bits & ROW_V4 ? KN_FAM_V4 : KN_FAM_V6;
-    c->day->sources[f]++;
-    c->day->wide[f] += (bits & ROW_WIDE) != 0;
-    /* The type first: reading the text converts other types. */
-    bool text = sqlite3_column_type(c->st, 0) == SQLITE_TEXT;
-    c->addr = sqlite3_column_text(c->st, 0);
-    c->len = (size_t)sqlite3_column_bytes(c->st, 0);
-    if (!text || !c->addr) { /* !addr: out of memory converting it */
-        if (!c->addr) {
-            c->addr = (const unsigned char *)"";
-            c->len = 0;
+    c->n = c->at = 0;
+    while (!c->ended && c->n < BATCH) {
+        int rc = sqlite3_step(c->st);
+        if (rc == SQLITE_DONE) {
+            c->ended = true;
+            break;
         }
-        *unordered = true;
+        if (rc != SQLITE_ROW)
+            return -1;
+        int bits = sqlite3_column_int(c->st, 1);
+        int f = bits & ROW_V4 ? KN_FAM_V4 : KN_FAM_V6;
+        c->day->sources[f]++;
+        c->day->wide[f] += (bits & ROW_WIDE) != 0;
+        /* The type first: reading the text converts other types. */
+        bool text = sqlite3_column_type(c->st, 0) == SQLITE_TEXT;
+        const unsigned char *addr = sqlite3_column_text(c->st, 0);
+        size_t len = addr ? (size_t)sqlite3_column_bytes(c->st, 0) : 0; /* !addr: out of memory */
+        if (!text || !addr || len > ADDR_MAX) {
+            *unordered = true;
+            if (len > ADDR_MAX)
+                len = ADDR_MAX;
+        }
+        addr_set(&c->row[c->n++], addr, len);
     }
-    return 1;
+    return c->n > 0;
+}
+
+/* Moves c to its next row: 1, 0 at the day's end, -1 an error. */
+static int cursor_next(struct cursor *c, bool *unordered)
+{
+    if (++c->at < c->n)
+        return 1;
+    return cursor_fill(c, unordered);
 }
 
 static void sift_down(struct cursor **heap, size_t n, size_t i)
@@ -110,12 +162,11 @@ int kn_report_scan_sources(struct sqlite3 *db, struct kn_report_day *days, size_
     *distinct = 0;
     if (n_days == 0)
         return 0;
-    /* Owned here, freed before returning: the cursors, the heap, and a copy
-     * of the last address counted (a cursor's own moves on). */
+    /* Owned here, freed before returning: the cursors and the heap. */
     struct cursor *cur = calloc(n_days, sizeof *cur);
     struct cursor **heap = calloc(n_days, sizeof *heap);
-    unsigned char *last = NULL;
-    size_t last_len = 0, last_cap = 0, n_heap = 0;
+    struct addr last; /* the last address counted (a cursor's buffer moves on) */
+    size_t n_heap = 0;
     bool unordered = false, have_last = false, oom = false;
     int rc = -1;
     if (!cur || !heap) {
@@ -133,7 +184,7 @@ int kn_report_scan_sources(struct sqlite3 *db, struct kn_report_day *days, size_
         kn_day_format(d->day, label, sizeof label);
         sqlite3_bind_text(cur[i].st, 1, label, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(cur[i].st, 2, wide_ports);
-        int s = cursor_step(&cur[i], &unordered);
+        int s = cursor_fill(&cur[i], &unordered);
         if (s < 0)
             goto out;
         if (s)
@@ -143,24 +194,13 @@ int kn_report_scan_sources(struct sqlite3 *db, struct kn_report_day *days, size_
         sift_down(heap, n_heap, i);
     while (n_heap) {
         struct cursor *c = heap[0];
-        if (!have_last || addr_cmp(c->addr, c->len, last, last_len) != 0) {
+        const struct addr *a = &c->row[c->at];
+        if (!have_last || addr_cmp(a, &last) != 0) {
             ++*distinct;
-            if (c->len > last_cap) {
-                size_t cap = c->len * 2;
-                unsigned char *grown = realloc(last, cap);
-                if (!grown) {
-                    oom = true;
-                    goto out;
-                }
-                last = grown;
-                last_cap = cap;
-            }
-            if (c->len)
-                memcpy(last, c->addr, c->len);
-            last_len = c->len;
+            last = *a;
             have_last = true;
         }
-        int s = cursor_step(c, &unordered);
+        int s = cursor_next(c, &unordered);
         if (s < 0)
             goto out;
         if (!s)
@@ -184,6 +224,5 @@ out:
         sqlite3_finalize(cur[i].st);
     free(cur);
     free(heap);
-    free(last);
     return rc;
 }

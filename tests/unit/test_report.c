@@ -266,11 +266,12 @@ static long long sql_count(sqlite3 *db, const char *sql, const char *a, const ch
  * queries the report used before its merge (GROUP BY and COUNT(DISTINCT)),
  * on source_day rows written here: IPv4 and IPv6 text from small pools so
  * that days share addresses, addresses that are prefixes of others
- * ("10.0.0.1" and "10.0.0.19": the key orders by bytes, then length), and
+ * ("1.0.0.1" and "1.0.0.19": the key orders by bytes, then length), and
  * nports on both sides of the threshold. Then a BLOB address equal in its
  * bytes to a text one on another day, which SQLite counts as a different
- * value and orders after all text: the merge must give the count back to
- * SQLite. */
+ * value and orders after all text, and two texts longer than the merge's
+ * buffer keeps, alike up to there: the merge must give those periods'
+ * counts back to SQLite. */
 static void test_sources_merge(void)
 {
     struct test_db t;
@@ -294,10 +295,13 @@ static void test_sources_merge(void)
             char addr[64];
             int fam = (x >> 3) % 5 ? 4 : 6;
             unsigned host = (x >> 8) % 4000;
+            /* short ones, and long ones alike in their first 16 bytes: the
+             * merge compares those as numbers, then the rest */
+            static const char *const v6[] = {"", "2001:db8", "2001:db8:1234:5678", "2001:db8:1234:5678"};
             if (fam == 4)
-                snprintf(addr, sizeof addr, "10.0.%u.%u", host / 250, host % 250);
+                snprintf(addr, sizeof addr, "%s.0.%u.%u", x >> 31 ? "1" : "10", host / 250, host % 250);
             else
-                snprintf(addr, sizeof addr, "2001:db8::%x", host);
+                snprintf(addr, sizeof addr, "%s::%x", v6[x >> 30], host);
             sqlite3_bind_text(ins, 1, days[d], -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 2, addr, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int(ins, 3, fam);
@@ -323,11 +327,16 @@ static void test_sources_merge(void)
 
     for (int round = 0; round < 2; round++) {
         if (round == 1) {
-            /* '10.0.0.1' as a BLOB on the last day, and as text on the first */
+            /* '10.0.0.1' as a BLOB on the last day, and as text on the
+             * first; two texts longer than any address, alike in their
+             * first 70 bytes, on two days of one month */
             CHECK_EQ(sqlite3_exec(db,
                                   "INSERT OR IGNORE INTO source_day VALUES ('2020-06-28', '10.0.0.1', 4, 0, 0, 1, 1, NULL, 0);"
-                                  "INSERT INTO source_day VALUES ('2020-07-31', CAST('10.0.0.1' AS BLOB), 4, 0, 0, 1, 1, NULL, 0);",
+                                  "INSERT INTO source_day VALUES ('2020-07-31', CAST('10.0.0.1' AS BLOB), 4, 0, 0, 1, 1, NULL, 0);"
+                                  "INSERT INTO source_day VALUES ('2020-06-29', printf('%.70c1', 'x'), 4, 0, 0, 1, 1, NULL, 0);"
+                                  "INSERT INTO source_day VALUES ('2020-06-30', printf('%.70c2', 'x'), 4, 0, 0, 1, 1, NULL, 0);",
                                   NULL, NULL, NULL), SQLITE_OK);
+            CHECK_EQ(sql_count(db, "SELECT COUNT(*) FROM source_day WHERE length(addr) = 71", NULL, NULL), 2);
         }
         for (int kind = KN_PERIOD_DAY; kind <= KN_PERIOD_YEAR; kind++) {
             struct kn_report *r = calloc(1, sizeof *r);
