@@ -51,22 +51,6 @@ static int sql_fail(sqlite3 *db, sqlite3_stmt *st, struct kn_err *err)
     return -1;
 }
 
-static struct kn_report_day *find_day(struct kn_report *r, const unsigned char *text)
-{
-    int32_t day;
-    if (!text || kn_day_parse((const char *)text, &day))
-        return NULL;
-    size_t lo = 0, hi = r->n_days;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (r->days[mid].day < day)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < r->n_days && r->days[lo].day == day ? &r->days[lo] : NULL;
-}
-
 /* Binds the date range to ?1 and ?2 as text. */
 static void bind_range(sqlite3_stmt *st, int32_t from, int32_t to)
 {
@@ -193,45 +177,36 @@ static int merge_port_counts(struct kn_report_day *a, const struct kn_report_day
     return 0;
 }
 
-static int load_ports(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
+/* The day's text for binding. */
+static void day_text(const struct kn_report_day *d, char out[16])
+{
+    kn_day_format(d->day, out, 16);
+}
+
+/* Each day's Mirai counts by port (IPv4 TCP rows only: a seek to the day's
+ * (4, 6) range of day_port's key, where a range over the dates read every
+ * row of every day). */
+static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT day, port, mirai FROM day_port WHERE day BETWEEN ?1 AND ?2"
-                           " AND family = 4 AND proto = 6 AND mirai > 0 ORDER BY day, port",
+                           "SELECT port, mirai FROM day_port WHERE day = ?1 AND family = 4"
+                           " AND proto = 6 AND mirai > 0 ORDER BY port",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, NULL, err);
-    bind_range(st, from, to);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
-        if (d && add_port_count(d, (uint32_t)sqlite3_column_int(st, 1),
-                                (uint64_t)sqlite3_column_int64(st, 2))) {
-            sqlite3_finalize(st);
-            kn_err_set(err, "out of memory");
-            return -1;
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return sql_fail(db, st, err);
-    sqlite3_finalize(st);
-    if (!r->n_series)
-        return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT day, SUM(accesses), SUM(probes) FROM day_port"
-                           " WHERE day BETWEEN ?1 AND ?2 AND proto = ?3 AND port = ?4 GROUP BY day",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, NULL, err);
-    for (size_t s = 0; s < r->n_series; s++) {
+    for (size_t i = 0; i < r->n_days; i++) {
+        struct kn_report_day *d = &r->days[i];
+        char day[16];
+        day_text(d, day);
         sqlite3_reset(st);
-        bind_range(st, from, to);
-        sqlite3_bind_int(st, 3, (int)r->series[s].proto);
-        sqlite3_bind_int(st, 4, (int)r->series[s].port);
+        sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+        int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct kn_report_day *d = find_day(r, sqlite3_column_text(st, 0));
-            if (d) {
-                d->series[s][0] = (uint64_t)sqlite3_column_int64(st, 1);
-                d->series[s][1] = (uint64_t)sqlite3_column_int64(st, 2);
+            if (add_port_count(d, (uint32_t)sqlite3_column_int(st, 0),
+                               (uint64_t)sqlite3_column_int64(st, 1))) {
+                sqlite3_finalize(st);
+                kn_err_set(err, "out of memory");
+                return -1;
             }
         }
         if (rc != SQLITE_DONE)
@@ -239,6 +214,83 @@ static int load_ports(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+/* The --port series: each day's accesses and probes of one protocol and
+ * port, summed over the families. The key is (day, family, proto, port),
+ * so the families present that day are found by seeks (the first, then
+ * each past the one before: kenchi writes 4 and 6, and any other value a
+ * hand-written row holds counts too), and each one's row by another seek,
+ * where a range over the dates read every port row of every day. */
+static int load_series(struct kn_report *r, sqlite3 *db, struct kn_err *err)
+{
+    sqlite3_stmt *first = NULL, *next = NULL, *get = NULL;
+    sqlite3_value *fam = NULL; /* the current family, owned here */
+    if (sqlite3_prepare_v2(db, "SELECT family FROM day_port WHERE day = ?1 ORDER BY family LIMIT 1",
+                           -1, &first, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT family FROM day_port WHERE day = ?1 AND family > ?2"
+                           " ORDER BY family LIMIT 1",
+                           -1, &next, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT accesses, probes FROM day_port WHERE day = ?1 AND family = ?2"
+                           " AND proto = ?3 AND port = ?4",
+                           -1, &get, NULL) != SQLITE_OK)
+        goto fail;
+    for (size_t i = 0; i < r->n_days; i++) {
+        struct kn_report_day *d = &r->days[i];
+        char day[16];
+        day_text(d, day);
+        sqlite3_stmt *find = first;
+        sqlite3_reset(first);
+        sqlite3_bind_text(first, 1, day, -1, SQLITE_TRANSIENT);
+        int rc;
+        while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+            sqlite3_value_free(fam);
+            if (!(fam = sqlite3_value_dup(sqlite3_column_value(find, 0)))) {
+                kn_err_set(err, "out of memory");
+                goto out;
+            }
+            for (size_t s = 0; s < r->n_series; s++) {
+                sqlite3_reset(get);
+                sqlite3_bind_text(get, 1, day, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_value(get, 2, fam);
+                sqlite3_bind_int(get, 3, (int)r->series[s].proto);
+                sqlite3_bind_int(get, 4, (int)r->series[s].port);
+                int g;
+                while ((g = sqlite3_step(get)) == SQLITE_ROW) {
+                    d->series[s][0] += (uint64_t)sqlite3_column_int64(get, 0);
+                    d->series[s][1] += (uint64_t)sqlite3_column_int64(get, 1);
+                }
+                if (g != SQLITE_DONE)
+                    goto fail;
+            }
+            find = next;
+            sqlite3_reset(next);
+            sqlite3_bind_text(next, 1, day, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_value(next, 2, fam);
+        }
+        if (rc != SQLITE_DONE)
+            goto fail;
+    }
+    sqlite3_value_free(fam);
+    sqlite3_finalize(first);
+    sqlite3_finalize(next);
+    sqlite3_finalize(get);
+    return 0;
+fail:
+    kn_err_set(err, "reading the database: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_value_free(fam);
+    sqlite3_finalize(first);
+    sqlite3_finalize(next);
+    sqlite3_finalize(get);
+    return -1;
+}
+
+static int load_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err)
+{
+    return load_mirai_ports(r, db, err) || (r->n_series && load_series(r, db, err)) ? -1 : 0;
 }
 
 static int load_ingest(struct kn_report *r, sqlite3 *db, struct kn_err *err)
@@ -366,7 +418,7 @@ int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return sql_fail(db, NULL, err);
     int rc = load_days(r, db, from, to, err) ||
-             load_ports(r, db, from, to, err) || load_ingest(r, db, err) ||
+             load_ports(r, db, err) || load_ingest(r, db, err) ||
              build_periods(r, db, err) ? -1 : 0;
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;

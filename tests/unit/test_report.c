@@ -381,6 +381,64 @@ static void test_sources_merge(void)
     test_db_close(&t);
 }
 
+/* The --port series against SQLite summing the same rows per day over any
+ * family: port rows of IPv4, IPv6 and a hand-written family 5, on the
+ * series' ports and beside them (other ports, the other protocol), with a
+ * day holding no row of one series. */
+static void test_series_by_seeks(void)
+{
+    struct test_db t;
+    if (test_db_open(&t))
+        return;
+    sqlite3 *db = kn_store_db(t.st);
+    static const char *const days[] = {"2020-06-01", "2020-06-02", "2020-06-03"};
+    enum { N_DAYS = sizeof days / sizeof days[0] };
+    uint32_t x = 7;
+    for (size_t d = 0; d < N_DAYS; d++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO day_family VALUES ('%s', 4, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)", days[d]);
+        CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        static const int fams[] = {4, 5, 6};
+        for (size_t f = 0; f < 3; f++)
+            for (int proto = 6; proto <= 17; proto += 11)
+                for (int port = 3380; port < 3400; port++) {
+                    x = x * 1103515245u + 12345u;
+                    if (d == 2 && port == 3389 && proto == 6)
+                        continue; /* no tcp/3389 on the last day */
+                    snprintf(sql, sizeof sql,
+                             "INSERT INTO day_port VALUES ('%s', %d, %d, %d, %u, %u, 0)", days[d], fams[f],
+                             proto, port, (x >> 8) % 1000 + 1, (x >> 20) % 500);
+                    CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+                }
+    }
+    struct kn_report *r = calloc(1, sizeof *r);
+    struct kn_err e;
+    r->cfg = t.cfg;
+    r->period_kind = KN_PERIOD_MONTH;
+    CHECK_EQ(kn_report_parse_port("tcp/3389", &r->series[0], &e), 0);
+    CHECK_EQ(kn_report_parse_port("udp/3389", &r->series[1], &e), 0);
+    CHECK_EQ(kn_report_parse_port("tcp/3399", &r->series[2], &e), 0);
+    r->n_series = 3;
+    CHECK_EQ(kn_report_load(r, db, INT32_MIN, INT32_MAX, &e), 0);
+    CHECK_EQ(r->n_days, N_DAYS);
+    for (size_t d = 0; d < r->n_days && d < N_DAYS; d++)
+        for (size_t k = 0; k < r->n_series; k++) {
+            char sql[160];
+            snprintf(sql, sizeof sql, "SELECT %s FROM day_port WHERE day = ?1 AND proto = %u AND port = %u",
+                     "TOTAL(accesses)", r->series[k].proto, r->series[k].port);
+            CHECK_EQ((long long)r->days[d].series[k][0], sql_count(db, sql, days[d], NULL));
+            snprintf(sql, sizeof sql, "SELECT %s FROM day_port WHERE day = ?1 AND proto = %u AND port = %u",
+                     "TOTAL(probes)", r->series[k].proto, r->series[k].port);
+            CHECK_EQ((long long)r->days[d].series[k][1], sql_count(db, sql, days[d], NULL));
+        }
+    CHECK_EQ(r->days[2].series[0][0], 0);
+    CHECK(r->days[0].series[0][0] > 0);
+    kn_report_free(r);
+    free(r);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     RUN(test_numfmt);
@@ -388,5 +446,6 @@ int main(void)
     RUN(test_periods);
     RUN(test_mirai_ports_summed);
     RUN(test_sources_merge);
+    RUN(test_series_by_seeks);
     TEST_MAIN_END();
 }
