@@ -261,6 +261,14 @@ static long long sql_count(sqlite3 *db, const char *sql, const char *a, const ch
     return v;
 }
 
+/* A day_family row for day, so that the report lists the day. */
+static void add_day_row(sqlite3 *db, const char *day)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO day_family VALUES ('%s', 4, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)", day);
+    CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
 /* The report's per-day sources and wide-port sources and each period's
  * distinct sources against SQLite computing the same figures by the
  * queries the report used before its merge (GROUP BY and COUNT(DISTINCT)),
@@ -286,10 +294,7 @@ static void test_sources_merge(void)
                                 -1, &ins, NULL), SQLITE_OK);
     uint32_t x = 99;
     for (size_t d = 0; d < N_DAYS; d++) {
-        char sql[256];
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO day_family VALUES ('%s', 4, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)", days[d]);
-        CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        add_day_row(db, days[d]);
         for (int k = 0; k < PER_DAY; k++) {
             x = x * 1103515245u + 12345u;
             char addr[64];
@@ -395,10 +400,8 @@ static void test_series_by_seeks(void)
     enum { N_DAYS = sizeof days / sizeof days[0] };
     uint32_t x = 7;
     for (size_t d = 0; d < N_DAYS; d++) {
+        add_day_row(db, days[d]);
         char sql[256];
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO day_family VALUES ('%s', 4, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0)", days[d]);
-        CHECK_EQ(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
         static const int fams[] = {4, 5, 6};
         for (size_t f = 0; f < 3; f++)
             for (int proto = 6; proto <= 17; proto += 11)
@@ -423,15 +426,13 @@ static void test_series_by_seeks(void)
     CHECK_EQ(kn_report_load(r, db, INT32_MIN, INT32_MAX, &e), 0);
     CHECK_EQ(r->n_days, N_DAYS);
     for (size_t d = 0; d < r->n_days && d < N_DAYS; d++)
-        for (size_t k = 0; k < r->n_series; k++) {
-            char sql[160];
-            snprintf(sql, sizeof sql, "SELECT %s FROM day_port WHERE day = ?1 AND proto = %u AND port = %u",
-                     "TOTAL(accesses)", r->series[k].proto, r->series[k].port);
-            CHECK_EQ((long long)r->days[d].series[k][0], sql_count(db, sql, days[d], NULL));
-            snprintf(sql, sizeof sql, "SELECT %s FROM day_port WHERE day = ?1 AND proto = %u AND port = %u",
-                     "TOTAL(probes)", r->series[k].proto, r->series[k].port);
-            CHECK_EQ((long long)r->days[d].series[k][1], sql_count(db, sql, days[d], NULL));
-        }
+        for (size_t k = 0; k < r->n_series; k++)
+            for (int c = 0; c < 2; c++) {
+                char sql[160];
+                snprintf(sql, sizeof sql, "SELECT TOTAL(%s) FROM day_port WHERE day = ?1 AND proto = %u AND port = %u",
+                         c ? "probes" : "accesses", r->series[k].proto, r->series[k].port);
+                CHECK_EQ((long long)r->days[d].series[k][c], sql_count(db, sql, days[d], NULL));
+            }
     CHECK_EQ(r->days[2].series[0][0], 0);
     CHECK(r->days[0].series[0][0] > 0);
     kn_report_free(r);
