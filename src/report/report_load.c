@@ -177,12 +177,6 @@ static int merge_port_counts(struct kn_report_day *a, const struct kn_report_day
     return 0;
 }
 
-/* The day's text for binding. */
-static void day_text(const struct kn_report_day *d, char out[16])
-{
-    kn_day_format(d->day, out, 16);
-}
-
 /* Each day's Mirai counts by port (IPv4 TCP rows only: a seek to the day's
  * (4, 6) range of day_port's key, where a range over the dates read every
  * row of every day). */
@@ -197,7 +191,7 @@ static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err
     for (size_t i = 0; i < r->n_days; i++) {
         struct kn_report_day *d = &r->days[i];
         char day[16];
-        day_text(d, day);
+        kn_day_format(d->day, day, sizeof day);
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
         int rc;
@@ -240,7 +234,7 @@ static int load_series(struct kn_report *r, sqlite3 *db, struct kn_err *err)
     for (size_t i = 0; i < r->n_days; i++) {
         struct kn_report_day *d = &r->days[i];
         char day[16];
-        day_text(d, day);
+        kn_day_format(d->day, day, sizeof day);
         sqlite3_stmt *find = first;
         sqlite3_reset(first);
         sqlite3_bind_text(first, 1, day, -1, SQLITE_TRANSIENT);
