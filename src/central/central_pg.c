@@ -1,5 +1,6 @@
 /* PostgreSQL connection, schema and partitions of the centre (see
  * central_pg.h and docs/central.md). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,61 @@ int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
         return -1;
     }
     return 0;
+}
+
+int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err)
+{
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    PQclear(res);
+    if (s != PGRES_COPY_IN) {
+        pg_error(pg, err);
+        return -1;
+    }
+    return 0;
+}
+
+int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err)
+{
+    /* libpq takes an int length: send in pieces below INT_MAX (a buffer
+     * only grows past a piece for one enormous hand-written field). */
+    const size_t piece = 1u << 30;
+    for (size_t off = 0; off < t->len; off += piece) {
+        size_t n = t->len - off < piece ? t->len - off : piece;
+        if (PQputCopyData(pg, t->buf + off, (int)n) != 1) {
+            pg_error(pg, err);
+            return -1;
+        }
+    }
+    kn_copy_text_reset(t);
+    return 0;
+}
+
+int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err)
+{
+    struct kn_err mine;
+    struct kn_err *e = abandon ? &mine : err; /* an abandoned copy keeps the caller's reason */
+    int rc = 0;
+    if (PQputCopyEnd(pg, abandon) != 1) {
+        pg_error(pg, e);
+        rc = -1;
+    }
+    /* The copy's result, then NULL; a connection gone gives NULL at once. */
+    PGresult *res;
+    bool got = false;
+    while ((res = PQgetResult(pg))) {
+        if (!got && PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
+            pg_error(pg, e);
+            rc = -1;
+        }
+        got = true;
+        PQclear(res);
+    }
+    if (!got && rc == 0) {
+        pg_error(pg, e);
+        rc = -1;
+    }
+    return abandon ? -1 : rc;
 }
 
 /* Tables partitioned by day (monthly ranges), in creation order. */

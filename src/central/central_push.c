@@ -23,13 +23,19 @@ static const char usage_text[] =
     "  Copies the figures of a kenchi database (sensor or analyze) to the centre.\n"
     "  --sensor-name  the sensor's name at the centre (default: the host name)\n";
 
-#define MAX_COLS 16
+/* Rows are sent once this much of them is buffered: large enough that a
+ * round trip is rare, small enough to stay in cache. */
+#define COPY_FLUSH_BYTES (256u * 1024)
 
 /* Copies every row of the local query `sel` (whose ?1 is bound to `arg`)
- * into the centre with `ins`, whose $1 is the sensor name and $2.. the
- * selected columns as text. Adds the number of rows to *rows. */
+ * to the centre with `copy`, a COPY ... FROM STDIN whose columns are the
+ * sensor name and then the selected ones. Column `ports_col` of sel (-1:
+ * none) is a local port set, sent as an int[]; every other value goes as
+ * SQLite's text of it, for the centre to parse into its column's type.
+ * Adds the number of rows to *rows. */
 static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
-                     const char *arg, const char *ins, uint64_t *rows, struct kn_err *err)
+                     const char *arg, const char *copy, int ports_col, uint64_t *rows,
+                     struct kn_err *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sel, -1, &st, NULL) != SQLITE_OK ||
@@ -38,42 +44,53 @@ static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *se
         sqlite3_finalize(st);
         return -1;
     }
+    if (kn_pg_copy_begin(pg, copy, err)) {
+        sqlite3_finalize(st);
+        return -1;
+    }
     int ncol = sqlite3_column_count(st);
-    if (ncol + 1 > MAX_COLS) {
-        sqlite3_finalize(st);
-        kn_err_set(err, "internal: too many columns");
-        return -1;
-    }
-    PGresult *prep = PQprepare(pg, "", ins, ncol + 1, NULL);
-    if (!prep || PQresultStatus(prep) != PGRES_COMMAND_OK) {
-        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-        PQclear(prep);
-        sqlite3_finalize(st);
-        return -1;
-    }
-    PQclear(prep);
-    const char *params[MAX_COLS];
-    params[0] = sensor;
+    size_t sensor_len = strlen(sensor);
+    struct kn_copy_text text;
+    kn_copy_text_init(&text);
+    const char *failed = NULL; /* why the local side gave up, for the server */
+    uint64_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < ncol; c++)
-            params[c + 1] = (const char *)sqlite3_column_text(st, c); /* NULL stays NULL */
-        PGresult *res = PQexecPrepared(pg, "", ncol + 1, params, NULL, NULL, 0);
-        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-            kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-            PQclear(res);
-            sqlite3_finalize(st);
-            return -1;
+    while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int bad = kn_copy_text_field(&text, sensor, sensor_len);
+        for (int c = 0; c < ncol && !bad; c++) {
+            int type = sqlite3_column_type(st, c);
+            if (type == SQLITE_NULL) {
+                bad = kn_copy_text_null(&text);
+            } else if (c == ports_col) {
+                const void *b = sqlite3_column_blob(st, c);
+                bad = kn_copy_text_ports(&text, b, (size_t)sqlite3_column_bytes(st, c));
+            } else {
+                const unsigned char *v = sqlite3_column_text(st, c);
+                bad = v ? kn_copy_text_field(&text, (const char *)v,
+                                             (size_t)sqlite3_column_bytes(st, c))
+                        : -1;
+            }
         }
-        PQclear(res);
-        (*rows)++;
+        if (bad || kn_copy_text_end_row(&text)) {
+            kn_err_set(err, "out of memory formatting a row for the centre");
+            failed = "out of memory";
+            break;
+        }
+        n++;
+        if (text.len >= COPY_FLUSH_BYTES && kn_pg_copy_send(pg, &text, err))
+            failed = "the connection failed";
     }
-    if (rc != SQLITE_DONE) {
+    if (!failed && rc != SQLITE_DONE) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return -1;
+        failed = "reading the local database failed";
     }
+    if (!failed && text.len && kn_pg_copy_send(pg, &text, err))
+        failed = "the connection failed";
+    kn_copy_text_free(&text);
     sqlite3_finalize(st);
+    if (kn_pg_copy_end(pg, failed, err))
+        return -1;
+    *rows += n;
     return 0;
 }
 
@@ -226,6 +243,32 @@ static int max_file_id(sqlite3 *db, int64_t *id, struct kn_err *err)
     return 0;
 }
 
+/* The local files rows after id `after`. COPY cannot skip rows the centre
+ * has already (a file pushed before, a retried push), so they go through a
+ * table of this transaction's own, then in with ON CONFLICT DO NOTHING. */
+static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *after,
+                      uint64_t *rows, struct kn_err *err)
+{
+#define FILE_COLS                                                                           \
+    "sensor, hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip, bad_ip," \
+    " unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
+    if (kn_pg_exec(pg,
+                   "CREATE TEMP TABLE kenchi_push_files ON COMMIT DROP AS"
+                   " SELECT " FILE_COLS " FROM files WITH NO DATA",
+                   err) ||
+        copy_rows(db, pg, sensor,
+                  "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip,"
+                  " bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
+                  " FROM files WHERE id > CAST(?1 AS INTEGER)",
+                  after, "COPY kenchi_push_files FROM STDIN", -1, rows, err))
+        return -1;
+    return kn_pg_exec(pg,
+                      "INSERT INTO files (" FILE_COLS ") SELECT " FILE_COLS
+                      " FROM kenchi_push_files ON CONFLICT (sensor, hash) DO NOTHING",
+                      err);
+#undef FILE_COLS
+}
+
 static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
                 int64_t after, struct kn_push_stats *ps, struct kn_err *err)
 {
@@ -241,40 +284,29 @@ static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_con
                   " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap FROM day_family"
                   " WHERE day >= ?1",
                   since,
-                  "INSERT INTO day_family VALUES ($1, $2::date, $3::int, $4::bigint, $5::bigint,"
-                  " $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint,"
-                  " $12::bigint, $13::bigint)",
-                  &ps->rows, err) ||
+                  "COPY day_family (sensor, day, family, accesses, low_port, high_port, mirai,"
+                  " rdp_3389, backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap)"
+                  " FROM STDIN",
+                  -1, &ps->rows, err) ||
         copy_rows(db, pg, sensor,
                   "SELECT day, family, proto, port, accesses, probes, mirai FROM day_port"
                   " WHERE day >= ?1",
                   since,
-                  "INSERT INTO day_port VALUES ($1, $2::date, $3::int, $4::int, $5::int,"
-                  " $6::bigint, $7::bigint, $8::bigint)",
-                  &ps->rows, err) ||
+                  "COPY day_port (sensor, day, family, proto, port, accesses, probes, mirai)"
+                  " FROM STDIN",
+                  -1, &ps->rows, err) ||
         copy_rows(db, pg, sensor,
                   "SELECT day, tag, proto, port, probes FROM day_tag_port WHERE day >= ?1", since,
-                  "INSERT INTO day_tag_port VALUES ($1, $2::date, $3, $4::int, $5::int,"
-                  " $6::bigint)",
+                  "COPY day_tag_port (sensor, day, tag, proto, port, probes) FROM STDIN", -1,
                   &ps->rows, err) ||
         copy_rows(db, pg, sensor,
-                  "SELECT day, addr, family, first_ns, last_ns, packets, nports,"
-                  " CASE WHEN ports IS NULL THEN NULL ELSE hex(ports) END, tags FROM source_day"
-                  " WHERE day >= ?1",
+                  "SELECT day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
+                  " FROM source_day WHERE day >= ?1",
                   since,
-                  "INSERT INTO source_day VALUES ($1, $2::date, $3, $4::int, $5::bigint,"
-                  " $6::bigint, $7::bigint, $8::int, kenchi_ports(decode($9::text, 'hex')),"
-                  " $10::int)",
-                  &ps->rows, err) ||
-        copy_rows(db, pg, sensor,
-                  "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip,"
-                  " bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
-                  " FROM files WHERE id > CAST(?1 AS INTEGER)",
-                  after_text,
-                  "INSERT INTO files VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6::bigint,"
-                  " $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint,"
-                  " $13::bigint, $14::bigint, $15::bigint) ON CONFLICT (sensor, hash) DO NOTHING",
-                  &ps->rows, err))
+                  "COPY source_day (sensor, day, addr, family, first_ns, last_ns, packets,"
+                  " nports, ports, tags) FROM STDIN",
+                  7, &ps->rows, err) ||
+        push_files(db, pg, sensor, after_text, &ps->rows, err))
         return -1;
     return kn_pg_exec(pg, "COMMIT", err);
 }
