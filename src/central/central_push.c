@@ -7,6 +7,7 @@
  * once, and an interrupted push leaves the centre as before. */
 #include <getopt.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +28,21 @@ static const char usage_text[] =
  * round trip is rare, small enough to stay in cache. */
 #define COPY_FLUSH_BYTES (256u * 1024)
 
-/* Copies every row of the local query `sel` (whose ?1 is bound to `arg`)
- * to the centre with `copy`, a COPY ... FROM STDIN whose columns are the
+/* Copies every row of the local query `sel` (whose ?1, ?2... are bound to
+ * the texts args[0..nargs-1]) to the centre with `copy`, a COPY ... FROM STDIN whose columns are the
  * sensor name and then the selected ones. Column `ports_col` of sel (-1:
  * none) is a local port set, sent as an int[]; every other value goes as
  * SQLite's text of it, for the centre to parse into its column's type.
  * Adds the number of rows to *rows. */
 static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
-                     const char *arg, const char *copy, int ports_col, uint64_t *rows,
-                     struct kn_err *err)
+                     const char *const *args, int nargs, const char *copy, int ports_col,
+                     uint64_t *rows, struct kn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sel, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+    int bound = sqlite3_prepare_v2(db, sel, -1, &st, NULL) == SQLITE_OK;
+    for (int i = 0; bound && i < nargs; i++)
+        bound = sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT) == SQLITE_OK;
+    if (!bound) {
         kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return -1;
@@ -144,15 +147,17 @@ static int push_prefixes(PGconn *pg, const char *sensor, const struct kn_config 
 }
 
 /* Creates the partitions of the local days from `since` on and removes
- * this sensor's earlier snapshot of them. Adds the number of days to *days. */
+ * this sensor's earlier snapshot of them: of every day table, or, with
+ * `keep_sources`, of all but source_day (whose changed rows an incremental
+ * push replaces one by one). Adds the number of days to *days. */
 static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, const char *since,
-                      uint64_t *days, struct kn_err *err)
+                      bool keep_sources, uint64_t *days, struct kn_err *err)
 {
     static const char *const del[] = {
         "DELETE FROM day_family WHERE sensor = $1 AND day = $2::date",
         "DELETE FROM day_port WHERE sensor = $1 AND day = $2::date",
         "DELETE FROM day_tag_port WHERE sensor = $1 AND day = $2::date",
-        "DELETE FROM source_day WHERE sensor = $1 AND day = $2::date",
+        "DELETE FROM source_day WHERE sensor = $1 AND day = $2::date", /* last: see keep_sources */
     };
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -175,7 +180,7 @@ static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
             snprintf(month, sizeof month, "%.7s", day);
         }
         const char *p[2] = {sensor, day};
-        for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
+        for (size_t i = 0; i < sizeof del / sizeof del[0] - keep_sources; i++) {
             PGresult *res = kn_pg_query(pg, del[i], 2, p, err);
             if (!res)
                 goto fail;
@@ -198,10 +203,15 @@ fail:
  * file id `after`, the days from that of the earliest packet of a newer
  * file on (the days the newer files touched; a packet's day is never
  * before its file's first packet's). "~" (after every date) when no newer
- * file has packets. The process's time zone is the database's. */
-static int days_since(sqlite3 *db, int64_t after, char since[16], struct kn_err *err)
+ * file has packets. The process's time zone is the database's.
+ * *first_ns is that earliest packet's time (INT64_MIN for a full push,
+ * INT64_MAX when there is none): a source row the newer files changed
+ * has a packet of theirs, so its last_ns is at least that. */
+static int days_since(sqlite3 *db, int64_t after, char since[16], int64_t *first_ns,
+                      struct kn_err *err)
 {
     since[0] = '\0';
+    *first_ns = INT64_MIN;
     if (after <= 0)
         return 0;
     sqlite3_stmt *st;
@@ -217,8 +227,10 @@ static int days_since(sqlite3 *db, int64_t after, char since[16], struct kn_err 
         kn_dayclock_init(&dc);
         sqlite3_int64 first = sqlite3_column_int64(st, 0);
         kn_day_format(kn_dayclock_day(&dc, first > 0 ? (uint64_t)first : 0), since, 16);
+        *first_ns = first;
     } else if (rc == SQLITE_ROW) {
         snprintf(since, 16, "~");
+        *first_ns = INT64_MAX;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW) {
@@ -260,7 +272,7 @@ static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *a
                   "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip,"
                   " bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
                   " FROM files WHERE id > CAST(?1 AS INTEGER)",
-                  after, "COPY kenchi_push_files FROM STDIN", -1, rows, err))
+                  &after, 1, "COPY kenchi_push_files FROM STDIN", -1, rows, err))
         return -1;
     return kn_pg_exec(pg,
                       "INSERT INTO files (" FILE_COLS ") SELECT " FILE_COLS
@@ -269,21 +281,62 @@ static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *a
 #undef FILE_COLS
 }
 
+#define SOURCE_COLS \
+    "sensor, day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
+
+/* The per-source rows of the days from `since` on. A full push (first_ns
+ * INT64_MIN) copies all of them into the days clear_days emptied. An
+ * incremental one sends only the rows whose last packet is at or after
+ * first_ns (every row the newer files changed, see days_since; the
+ * others are at the centre as the last push left them) and replaces
+ * them one by one: a live sensor's day in progress holds every source
+ * of the day, of which a push interval touches few. */
+static int push_sources(sqlite3 *db, PGconn *pg, const char *sensor, const char *since,
+                        int64_t first_ns, uint64_t *rows, struct kn_err *err)
+{
+    static const char select[] =
+        "SELECT day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
+        " FROM source_day WHERE day >= ?1 AND last_ns >= CAST(?2 AS INTEGER)";
+    char first_text[32];
+    snprintf(first_text, sizeof first_text, "%lld", (long long)first_ns);
+    const char *args[2] = {since, first_text};
+    if (first_ns == INT64_MIN)
+        return copy_rows(db, pg, sensor, select, args, 2,
+                         "COPY source_day (" SOURCE_COLS ") FROM STDIN", 7, rows, err);
+    if (kn_pg_exec(pg,
+                   "CREATE TEMP TABLE kenchi_push_sources ON COMMIT DROP AS"
+                   " SELECT " SOURCE_COLS " FROM source_day WITH NO DATA",
+                   err) ||
+        copy_rows(db, pg, sensor, select, args, 2, "COPY kenchi_push_sources FROM STDIN", 7,
+                  rows, err))
+        return -1;
+    return kn_pg_exec(pg,
+                      "INSERT INTO source_day (" SOURCE_COLS ") SELECT " SOURCE_COLS
+                      " FROM kenchi_push_sources ON CONFLICT (sensor, day, addr) DO UPDATE SET"
+                      " family = excluded.family, first_ns = excluded.first_ns,"
+                      " last_ns = excluded.last_ns, packets = excluded.packets,"
+                      " nports = excluded.nports, ports = excluded.ports, tags = excluded.tags",
+                      err);
+}
+
 static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
                 int64_t after, struct kn_push_stats *ps, struct kn_err *err)
 {
     char since[16], after_text[32];
+    int64_t first_ns;
     snprintf(after_text, sizeof after_text, "%lld", (long long)after);
-    if (days_since(db, after, since, err) || max_file_id(db, &ps->last_file_id, err))
+    if (days_since(db, after, since, &first_ns, err) || max_file_id(db, &ps->last_file_id, err))
         return -1;
+    const char *day_arg[1] = {since};
     if (kn_pg_exec(pg, "BEGIN", err) || kn_pg_migrate(pg, err) || check_config(pg, cfg, err) ||
-        push_prefixes(pg, sensor, cfg, err) || clear_days(db, pg, sensor, since, &ps->days, err))
+        push_prefixes(pg, sensor, cfg, err) ||
+        clear_days(db, pg, sensor, since, first_ns != INT64_MIN, &ps->days, err))
         return -1;
     if (copy_rows(db, pg, sensor,
                   "SELECT day, family, accesses, low_port, high_port, mirai, rdp_3389,"
                   " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap FROM day_family"
                   " WHERE day >= ?1",
-                  since,
+                  day_arg, 1,
                   "COPY day_family (sensor, day, family, accesses, low_port, high_port, mirai,"
                   " rdp_3389, backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap)"
                   " FROM STDIN",
@@ -291,21 +344,16 @@ static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_con
         copy_rows(db, pg, sensor,
                   "SELECT day, family, proto, port, accesses, probes, mirai FROM day_port"
                   " WHERE day >= ?1",
-                  since,
+                  day_arg, 1,
                   "COPY day_port (sensor, day, family, proto, port, accesses, probes, mirai)"
                   " FROM STDIN",
                   -1, &ps->rows, err) ||
         copy_rows(db, pg, sensor,
-                  "SELECT day, tag, proto, port, probes FROM day_tag_port WHERE day >= ?1", since,
+                  "SELECT day, tag, proto, port, probes FROM day_tag_port WHERE day >= ?1",
+                  day_arg, 1,
                   "COPY day_tag_port (sensor, day, tag, proto, port, probes) FROM STDIN", -1,
                   &ps->rows, err) ||
-        copy_rows(db, pg, sensor,
-                  "SELECT day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
-                  " FROM source_day WHERE day >= ?1",
-                  since,
-                  "COPY source_day (sensor, day, addr, family, first_ns, last_ns, packets,"
-                  " nports, ports, tags) FROM STDIN",
-                  7, &ps->rows, err) ||
+        push_sources(db, pg, sensor, since, first_ns, &ps->rows, err) ||
         push_files(db, pg, sensor, after_text, &ps->rows, err))
         return -1;
     return kn_pg_exec(pg, "COMMIT", err);
