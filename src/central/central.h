@@ -4,6 +4,7 @@
 #ifndef KENCHI_CENTRAL_CENTRAL_H
 #define KENCHI_CENTRAL_CENTRAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -19,18 +20,21 @@ int kn_central_open(struct kn_store **out, const char *url, const char *sensor,
 
 /* What a push sent. */
 struct kn_push_stats {
+    int64_t after;        /* 0: a full push; else the centre had the local files rows up to this id */
     int64_t last_file_id; /* the newest local file (interval) row the push included */
     uint64_t days, rows;  /* local days replaced at the centre, rows sent */
 };
 
 /* Pushes the local kenchi database at db to the centre at url (libpq URL)
  * as sensor `sensor`, in one transaction at the centre and one read
- * snapshot locally: an error leaves the centre as it was. after = 0 pushes
- * every local day and file row; after = ps->last_file_id of an earlier
- * successful push pushes only the file rows newer than that and the days
- * they touched (their days are computed in the process's time zone, which
- * must be the database's: kn_tz_select). 0 or -1 (err). */
-int kn_central_push(const char *db, const char *url, const char *sensor, int64_t after,
+ * snapshot locally: an error leaves the centre as it was. The centre
+ * records the newest local files row each push included; when the local
+ * database still holds it (same id, same hash, as many rows up to it),
+ * only the file rows newer than it and what they changed are sent (their
+ * days are computed in the process's time zone, which must be the
+ * database's: kn_tz_select). Otherwise, or with `full`, every local day
+ * and file row. 0 or -1 (err). */
+int kn_central_push(const char *db, const char *url, const char *sensor, bool full,
                     struct kn_push_stats *ps, struct kn_err *err);
 
 /* `kenchi push` and `kenchi central-report`. */

@@ -186,6 +186,16 @@ static const char *const schema_v1 =
     " '{}') END $$;"
     "INSERT INTO kenchi_version VALUES (1);";
 
+/* 1 -> 2: what each sensor last pushed, for incremental pushes: the
+ * newest local files row the centre has (id and hash) and how many local
+ * files rows there were up to it, which a later push checks against its
+ * local database before sending only what is newer. */
+static const char *const schema_v2 =
+    "CREATE TABLE sensor_push (sensor text PRIMARY KEY, last_file_id bigint NOT NULL,"
+    " last_file_hash text, files_up_to bigint NOT NULL,"
+    " pushed_at timestamptz NOT NULL DEFAULT now());"
+    "INSERT INTO kenchi_version VALUES (2);";
+
 int kn_pg_migrate(PGconn *pg, struct kn_err *err)
 {
     /* One writer at a time: pushes from many sensors queue here, so the
@@ -204,7 +214,8 @@ int kn_pg_migrate(PGconn *pg, struct kn_err *err)
                    KN_CENTRAL_SCHEMA_VERSION);
         return -1;
     }
-    if (version == 0 && kn_pg_exec(pg, schema_v1, err))
+    if ((version < 1 && kn_pg_exec(pg, schema_v1, err)) ||
+        (version < 2 && kn_pg_exec(pg, schema_v2, err)))
         return -1;
     return 0;
 }

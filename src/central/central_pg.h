@@ -9,7 +9,7 @@
 #include "central/copy_text.h"
 #include "util/err.h"
 
-#define KN_CENTRAL_SCHEMA_VERSION 1
+#define KN_CENTRAL_SCHEMA_VERSION 2
 
 /* Joins the lines of a libpq message in place with "; " (log lines and
  * struct kn_err messages are one line). msg is a string in a buffer of

@@ -1,10 +1,12 @@
 /* Pushing to the centre: kn_central_push (also the sensor's automatic
  * push) and `kenchi push --db LOCAL --central URL [--sensor-name NAME]`.
- * Copies a sensor's stored figures to the centre as per-(sensor, day) snapshots, in
- * one PostgreSQL transaction (docs/central.md). Each pushed day of this
- * sensor replaces what the centre held for it, and files are inserted
- * with ON CONFLICT DO NOTHING on (sensor, hash): pushing again counts
- * once, and an interrupted push leaves the centre as before. */
+ * Copies a sensor's stored figures to the centre as per-(sensor, day)
+ * snapshots, in one PostgreSQL transaction (docs/central.md). Each pushed
+ * day of this sensor replaces what the centre held for it (whole, or, when
+ * the centre has this database's files up to some row, the per-source rows
+ * the newer files changed), and files are inserted with ON CONFLICT DO
+ * NOTHING on (sensor, hash): pushing again counts once, and an interrupted
+ * push leaves the centre as before. */
 #include <getopt.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -21,8 +23,12 @@
 
 static const char usage_text[] =
     "usage: kenchi push --db LOCAL.sqlite --central postgresql://... [--sensor-name NAME]\n"
+    "                   [--full]\n"
     "  Copies the figures of a kenchi database (sensor or analyze) to the centre.\n"
-    "  --sensor-name  the sensor's name at the centre (default: the host name)\n";
+    "  Only what is newer than the centre's copy is sent when the centre's copy\n"
+    "  came from this database; everything otherwise.\n"
+    "  --sensor-name  the sensor's name at the centre (default: the host name)\n"
+    "  --full         send everything, whatever the centre has\n";
 
 /* Rows are sent once this much of them is buffered: large enough that a
  * round trip is rare, small enough to stay in cache. */
@@ -281,6 +287,84 @@ static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *a
 #undef FILE_COLS
 }
 
+/* Where an incremental push may start: the newest local files row the
+ * centre has from this sensor (table sensor_push), when the local database
+ * still holds that very row (its id and hash) and as many rows up to it as
+ * then. Otherwise (a first push, another database under this name, or one
+ * rebuilt since) *after is 0: everything is sent. */
+static int centre_has_up_to(sqlite3 *db, PGconn *pg, const char *sensor, int64_t *after,
+                            struct kn_err *err)
+{
+    *after = 0;
+    const char *p[1] = {sensor};
+    PGresult *res = kn_pg_query(pg,
+                                "SELECT last_file_id, last_file_hash, files_up_to FROM sensor_push"
+                                " WHERE sensor = $1",
+                                1, p, err);
+    if (!res)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return 0;
+    }
+    long long id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    long long up_to = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT hash FROM files WHERE id = ?1) IS ?2"
+                                " AND (SELECT count(*) FROM files WHERE id <= ?1) = ?3",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        if (!PQgetisnull(res, 0, 1))
+            sqlite3_bind_text(st, 2, PQgetvalue(res, 0, 1), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, up_to);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_int(st, 0))
+            *after = id;
+    }
+    PQclear(res);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Records at the centre that it now has every local files row up to
+ * `last` (see centre_has_up_to). */
+static int record_push(sqlite3 *db, PGconn *pg, const char *sensor, int64_t last,
+                       struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT hash FROM files WHERE id = ?1),"
+                           " (SELECT count(*) FROM files WHERE id <= ?1)",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, last) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    char id_text[32];
+    snprintf(id_text, sizeof id_text, "%lld", (long long)last);
+    const char *p[4] = {sensor, id_text, (const char *)sqlite3_column_text(st, 0),
+                        (const char *)sqlite3_column_text(st, 1)};
+    PGresult *res = kn_pg_query(pg,
+                                "INSERT INTO sensor_push VALUES ($1, $2::bigint, $3, $4::bigint)"
+                                " ON CONFLICT (sensor) DO UPDATE SET"
+                                " last_file_id = excluded.last_file_id,"
+                                " last_file_hash = excluded.last_file_hash,"
+                                " files_up_to = excluded.files_up_to, pushed_at = now()",
+                                4, p, err);
+    sqlite3_finalize(st);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 #define SOURCE_COLS \
     "sensor, day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
 
@@ -320,16 +404,22 @@ static int push_sources(sqlite3 *db, PGconn *pg, const char *sensor, const char 
 }
 
 static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
-                int64_t after, struct kn_push_stats *ps, struct kn_err *err)
+                bool full, struct kn_push_stats *ps, struct kn_err *err)
 {
+    /* The writers' lock (kn_pg_migrate) is taken before the first local
+     * read, which starts the local snapshot: two pushes of one sensor run
+     * one after the other, the later one reading the newer snapshot. */
+    if (kn_pg_exec(pg, "BEGIN", err) || kn_pg_migrate(pg, err) ||
+        (!full && centre_has_up_to(db, pg, sensor, &ps->after, err)))
+        return -1;
     char since[16], after_text[32];
     int64_t first_ns;
-    snprintf(after_text, sizeof after_text, "%lld", (long long)after);
-    if (days_since(db, after, since, &first_ns, err) || max_file_id(db, &ps->last_file_id, err))
+    snprintf(after_text, sizeof after_text, "%lld", (long long)ps->after);
+    if (days_since(db, ps->after, since, &first_ns, err) ||
+        max_file_id(db, &ps->last_file_id, err))
         return -1;
     const char *day_arg[1] = {since};
-    if (kn_pg_exec(pg, "BEGIN", err) || kn_pg_migrate(pg, err) || check_config(pg, cfg, err) ||
-        push_prefixes(pg, sensor, cfg, err) ||
+    if (check_config(pg, cfg, err) || push_prefixes(pg, sensor, cfg, err) ||
         clear_days(db, pg, sensor, since, first_ns != INT64_MIN, &ps->days, err))
         return -1;
     if (copy_rows(db, pg, sensor,
@@ -354,12 +444,13 @@ static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_con
                   "COPY day_tag_port (sensor, day, tag, proto, port, probes) FROM STDIN", -1,
                   &ps->rows, err) ||
         push_sources(db, pg, sensor, since, first_ns, &ps->rows, err) ||
-        push_files(db, pg, sensor, after_text, &ps->rows, err))
+        push_files(db, pg, sensor, after_text, &ps->rows, err) ||
+        record_push(db, pg, sensor, ps->last_file_id, err))
         return -1;
     return kn_pg_exec(pg, "COMMIT", err);
 }
 
-int kn_central_push(const char *db, const char *url, const char *sensor, int64_t after,
+int kn_central_push(const char *db, const char *url, const char *sensor, bool full,
                     struct kn_push_stats *ps, struct kn_err *err)
 {
     memset(ps, 0, sizeof *ps);
@@ -384,7 +475,7 @@ int kn_central_push(const char *db, const char *url, const char *sensor, int64_t
         kn_err_set(err, "%s: %s", db, sqlite3_errmsg(lite));
         goto out;
     }
-    rc = push(lite, pg, sensor, cfg, after, ps, err);
+    rc = push(lite, pg, sensor, cfg, full, ps, err);
     sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
 out:
     PQfinish(pg); /* an unfinished transaction is rolled back by the server */
@@ -399,10 +490,12 @@ int kn_cmd_push(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"central", required_argument, NULL, 'c'},
         {"sensor-name", required_argument, NULL, 'n'},
+        {"full", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     const char *db = NULL, *url = NULL, *name = NULL;
+    bool full = false;
     char host[256];
     optind = 1;
     int c;
@@ -411,6 +504,7 @@ int kn_cmd_push(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'c': url = optarg; break;
         case 'n': name = optarg; break;
+        case 'f': full = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: fputs(usage_text, stderr); return 2;
         }
@@ -433,11 +527,18 @@ int kn_cmd_push(int argc, char **argv)
     }
     struct kn_err err = {{0}};
     struct kn_push_stats ps;
-    if (kn_central_push(db, url, name, 0, &ps, &err)) {
+    if (kn_central_push(db, url, name, full, &ps, &err)) {
         fprintf(stderr, "kenchi push: %s (nothing of this push was kept)\n", err.msg);
         return 1;
     }
-    fprintf(stderr, "kenchi push: %s pushed as sensor '%s' (%llu days, %llu rows)\n", db, name,
-            (unsigned long long)ps.days, (unsigned long long)ps.rows);
+    if (ps.after)
+        fprintf(stderr,
+                "kenchi push: %s pushed as sensor '%s' (what is newer than local file #%lld,"
+                " which the centre had: %llu days, %llu rows)\n",
+                db, name, (long long)ps.after, (unsigned long long)ps.days,
+                (unsigned long long)ps.rows);
+    else
+        fprintf(stderr, "kenchi push: %s pushed as sensor '%s' (everything: %llu days, %llu rows)\n",
+                db, name, (unsigned long long)ps.days, (unsigned long long)ps.rows);
     return 0;
 }
