@@ -11,6 +11,11 @@
 #   psql \copy            the same rows of every table, dumped beforehand by
 #                         the centre itself, loaded by psql into a copy of the
 #                         pushed centre whose tables were emptied
+#   push, last hour       a day in progress: the bench day's first 23 hourly
+#                         files analysed and pushed (untimed), then the 24th
+#                         analysed and pushed: only what it changed is sent
+#   push --full, last hour  the same push sending the whole day again, as
+#                         every push did before the centre kept a record
 #
 # The server is a throwaway one (scripts/pg.sh: fsync off, as in the tests),
 # so the figures are the client's and the server's work, not the disk's.
@@ -61,10 +66,10 @@ best() {
 
 n=0
 fresh() { n=$((n + 1)); q "CREATE DATABASE fresh$n" >/dev/null; }
-push_to() { "$NETWORK" push --db "$TMP/day.db" --central "$base/fresh$n" --sensor-name bench; }
+push_to() { "$NETWORK" push --db "$TMP/day.db" --central "$base/fresh$n" --sensor-name bench "$@"; }
 SETUP=fresh best "push, new centre" push_to
 push_new=$BEST
-SETUP="" best "push, day replaced" push_to
+SETUP="" best "push, day replaced" push_to --full
 push_replace=$BEST
 
 # The floor: the centre's own dump of what the push stored, loaded again by psql.
@@ -84,6 +89,32 @@ load_floor() { psql -qtAX "$base/floor$m" "${copy_args[@]}"; }
 SETUP=empty_copy best "psql \\copy" load_floor
 floor=$BEST
 
+# A day in progress (the hourly files of bench/run.sh, when there).
+HOURS=$BUILD/bench-data/hours-s$SCALE
+incr="" incr_full=""
+if [[ -s $HOURS/23.pcap ]]; then
+  hours=()
+  for h in $(seq -w 0 22); do hours+=("$HOURS/$h.pcap"); done
+  "$KENCHI" analyze --db "$TMP/h23.db" --sensor 192.0.2.0/24 --sensor 2001:db8:0:1::/64 \
+    "${hours[@]}" >/dev/null 2>&1
+  k=0
+  day_so_far() {
+    k=$((k + 1))
+    rm -f "$TMP"/hk.db*
+    cp "$TMP/h23.db" "$TMP/hk.db"
+    q "CREATE DATABASE incr$k" >/dev/null
+    "$NETWORK" push --db "$TMP/hk.db" --central "$base/incr$k" --sensor-name bench 2>/dev/null
+    "$KENCHI" analyze --db "$TMP/hk.db" "$HOURS/23.pcap" >/dev/null 2>&1
+  }
+  push_hour() { "$NETWORK" push --db "$TMP/hk.db" --central "$base/incr$k" --sensor-name bench "$@"; }
+  SETUP=day_so_far best "push, last hour" push_hour
+  incr=$BEST
+  incr_rows=$(sed -nE 's/.* ([0-9]+) rows\)$/\1/p' "$TMP/err")
+  SETUP=day_so_far best "push --full, last hour" push_hour --full
+  incr_full=$BEST
+  incr_full_rows=$(sed -nE 's/.* ([0-9]+) rows\)$/\1/p' "$TMP/err")
+fi
+
 printf 'push bench: %d rows (bench day: %s)\n' "$rows" "${F##*/}"
 printf '  %-22s %8.3f s  %9.0f rows/s\n' "push, new centre" "$(echo "$push_new / 1000000" | bc -l)" \
   "$(echo "$rows / ($push_new / 1000000)" | bc -l)"
@@ -92,3 +123,13 @@ printf '  %-22s %8.3f s  %9.0f rows/s\n' "push, day replaced" "$(echo "$push_rep
 printf '  %-22s %8.3f s  %9.0f rows/s\n' "psql \\copy (floor)" "$(echo "$floor / 1000000" | bc -l)" \
   "$(echo "$rows / ($floor / 1000000)" | bc -l)"
 printf '  push (new centre) / floor: %.2fx the time\n' "$(echo "$push_new / $floor" | bc -l)"
+if [[ -n $incr ]]; then
+  printf '  %-22s %8.3f s  %9d rows sent\n' "push, last hour" "$(echo "$incr / 1000000" | bc -l)" \
+    "$incr_rows"
+  printf '  %-22s %8.3f s  %9d rows sent\n' "push --full, last hour" \
+    "$(echo "$incr_full / 1000000" | bc -l)" "$incr_full_rows"
+  printf '  push of the last hour: %.1fx faster than sending the day again\n' \
+    "$(echo "$incr_full / $incr" | bc -l)"
+else
+  echo "  (no hourly files in $HOURS: bench/run.sh makes them; the day-in-progress pushes were not run)"
+fi

@@ -19,6 +19,7 @@
 #include "central/central.h"
 #include "aggregate/dayclock.h"
 #include "central/central_pg.h"
+#include "central/push_rows.h"
 #include "store/store.h"
 
 static const char usage_text[] =
@@ -29,79 +30,6 @@ static const char usage_text[] =
     "  came from this database; everything otherwise.\n"
     "  --sensor-name  the sensor's name at the centre (default: the host name)\n"
     "  --full         send everything, whatever the centre has\n";
-
-/* Rows are sent once this much of them is buffered: large enough that a
- * round trip is rare, small enough to stay in cache. */
-#define COPY_FLUSH_BYTES (256u * 1024)
-
-/* Copies every row of the local query `sel` (whose ?1, ?2... are bound to
- * the texts args[0..nargs-1]) to the centre with `copy`, a COPY ... FROM STDIN whose columns are the
- * sensor name and then the selected ones. Column `ports_col` of sel (-1:
- * none) is a local port set, sent as an int[]; every other value goes as
- * SQLite's text of it, for the centre to parse into its column's type.
- * Adds the number of rows to *rows. */
-static int copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
-                     const char *const *args, int nargs, const char *copy, int ports_col,
-                     uint64_t *rows, struct kn_err *err)
-{
-    sqlite3_stmt *st;
-    int bound = sqlite3_prepare_v2(db, sel, -1, &st, NULL) == SQLITE_OK;
-    for (int i = 0; bound && i < nargs; i++)
-        bound = sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT) == SQLITE_OK;
-    if (!bound) {
-        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return -1;
-    }
-    if (kn_pg_copy_begin(pg, copy, err)) {
-        sqlite3_finalize(st);
-        return -1;
-    }
-    int ncol = sqlite3_column_count(st);
-    size_t sensor_len = strlen(sensor);
-    struct kn_copy_text text;
-    kn_copy_text_init(&text);
-    const char *failed = NULL; /* why the local side gave up, for the server */
-    uint64_t n = 0;
-    int rc;
-    while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int bad = kn_copy_text_field(&text, sensor, sensor_len);
-        for (int c = 0; c < ncol && !bad; c++) {
-            int type = sqlite3_column_type(st, c);
-            if (type == SQLITE_NULL) {
-                bad = kn_copy_text_null(&text);
-            } else if (c == ports_col) {
-                const void *b = sqlite3_column_blob(st, c);
-                bad = kn_copy_text_ports(&text, b, (size_t)sqlite3_column_bytes(st, c));
-            } else {
-                const unsigned char *v = sqlite3_column_text(st, c);
-                bad = v ? kn_copy_text_field(&text, (const char *)v,
-                                             (size_t)sqlite3_column_bytes(st, c))
-                        : -1;
-            }
-        }
-        if (bad || kn_copy_text_end_row(&text)) {
-            kn_err_set(err, "out of memory formatting a row for the centre");
-            failed = "out of memory";
-            break;
-        }
-        n++;
-        if (text.len >= COPY_FLUSH_BYTES && kn_pg_copy_send(pg, &text, err))
-            failed = "the connection failed";
-    }
-    if (!failed && rc != SQLITE_DONE) {
-        kn_err_set(err, "reading the local database: %s", sqlite3_errmsg(db));
-        failed = "reading the local database failed";
-    }
-    if (!failed && text.len && kn_pg_copy_send(pg, &text, err))
-        failed = "the connection failed";
-    kn_copy_text_free(&text);
-    sqlite3_finalize(st);
-    if (kn_pg_copy_end(pg, failed, err))
-        return -1;
-    *rows += n;
-    return 0;
-}
 
 /* The centre's tz and wide-port threshold are those of the first push;
  * a sensor with others would make the figures incomparable. */
@@ -152,19 +80,12 @@ static int push_prefixes(PGconn *pg, const char *sensor, const struct kn_config 
     return 0;
 }
 
-/* Creates the partitions of the local days from `since` on and removes
- * this sensor's earlier snapshot of them: of every day table, or, with
- * `keep_sources`, of all but source_day (whose changed rows an incremental
- * push replaces one by one). Adds the number of days to *days. */
+/* Creates the partitions of the local days from `since` on and, with
+ * `empty`, removes this sensor's earlier snapshot of them. Adds the number
+ * of days to *days. */
 static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, const char *since,
-                      bool keep_sources, uint64_t *days, struct kn_err *err)
+                      bool empty, uint64_t *days, struct kn_err *err)
 {
-    static const char *const del[] = {
-        "DELETE FROM day_family WHERE sensor = $1 AND day = $2::date",
-        "DELETE FROM day_port WHERE sensor = $1 AND day = $2::date",
-        "DELETE FROM day_tag_port WHERE sensor = $1 AND day = $2::date",
-        "DELETE FROM source_day WHERE sensor = $1 AND day = $2::date", /* last: see keep_sources */
-    };
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT day FROM (SELECT day FROM day_family UNION SELECT day"
@@ -186,8 +107,11 @@ static int clear_days(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
             snprintf(month, sizeof month, "%.7s", day);
         }
         const char *p[2] = {sensor, day};
-        for (size_t i = 0; i < sizeof del / sizeof del[0] - keep_sources; i++) {
-            PGresult *res = kn_pg_query(pg, del[i], 2, p, err);
+        for (int t = 0; empty && t < KN_PUSH__TABLES; t++) {
+            char del[128];
+            snprintf(del, sizeof del, "DELETE FROM %s WHERE sensor = $1 AND day = $2::date",
+                     kn_push_table_name((enum kn_push_table)t));
+            PGresult *res = kn_pg_query(pg, del, 2, p, err);
             if (!res)
                 goto fail;
             PQclear(res);
@@ -274,7 +198,7 @@ static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *a
                    "CREATE TEMP TABLE kenchi_push_files ON COMMIT DROP AS"
                    " SELECT " FILE_COLS " FROM files WITH NO DATA",
                    err) ||
-        copy_rows(db, pg, sensor,
+        kn_push_copy_rows(db, pg, sensor,
                   "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link, trunc_ip,"
                   " bad_ip, unknown_link, kernel_received, kernel_dropped, first_ns, last_ns"
                   " FROM files WHERE id > CAST(?1 AS INTEGER)",
@@ -365,44 +289,6 @@ static int record_push(sqlite3 *db, PGconn *pg, const char *sensor, int64_t last
     return 0;
 }
 
-#define SOURCE_COLS \
-    "sensor, day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
-
-/* The per-source rows of the days from `since` on. A full push (first_ns
- * INT64_MIN) copies all of them into the days clear_days emptied. An
- * incremental one sends only the rows whose last packet is at or after
- * first_ns (every row the newer files changed, see days_since; the
- * others are at the centre as the last push left them) and replaces
- * them one by one: a live sensor's day in progress holds every source
- * of the day, of which a push interval touches few. */
-static int push_sources(sqlite3 *db, PGconn *pg, const char *sensor, const char *since,
-                        int64_t first_ns, uint64_t *rows, struct kn_err *err)
-{
-    static const char select[] =
-        "SELECT day, addr, family, first_ns, last_ns, packets, nports, ports, tags"
-        " FROM source_day WHERE day >= ?1 AND last_ns >= CAST(?2 AS INTEGER)";
-    char first_text[32];
-    snprintf(first_text, sizeof first_text, "%lld", (long long)first_ns);
-    const char *args[2] = {since, first_text};
-    if (first_ns == INT64_MIN)
-        return copy_rows(db, pg, sensor, select, args, 2,
-                         "COPY source_day (" SOURCE_COLS ") FROM STDIN", 7, rows, err);
-    if (kn_pg_exec(pg,
-                   "CREATE TEMP TABLE kenchi_push_sources ON COMMIT DROP AS"
-                   " SELECT " SOURCE_COLS " FROM source_day WITH NO DATA",
-                   err) ||
-        copy_rows(db, pg, sensor, select, args, 2, "COPY kenchi_push_sources FROM STDIN", 7,
-                  rows, err))
-        return -1;
-    return kn_pg_exec(pg,
-                      "INSERT INTO source_day (" SOURCE_COLS ") SELECT " SOURCE_COLS
-                      " FROM kenchi_push_sources ON CONFLICT (sensor, day, addr) DO UPDATE SET"
-                      " family = excluded.family, first_ns = excluded.first_ns,"
-                      " last_ns = excluded.last_ns, packets = excluded.packets,"
-                      " nports = excluded.nports, ports = excluded.ports, tags = excluded.tags",
-                      err);
-}
-
 static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_config *cfg,
                 bool full, struct kn_push_stats *ps, struct kn_err *err)
 {
@@ -418,33 +304,18 @@ static int push(sqlite3 *db, PGconn *pg, const char *sensor, const struct kn_con
     if (days_since(db, ps->after, since, &first_ns, err) ||
         max_file_id(db, &ps->last_file_id, err))
         return -1;
-    const char *day_arg[1] = {since};
+    /* An incremental push's centre holds this database's rows as of the
+     * recorded file, and kenchi never removes a local row: each row sent
+     * replaces its own, and no day needs emptying. */
+    bool incremental = first_ns != INT64_MIN;
     if (check_config(pg, cfg, err) || push_prefixes(pg, sensor, cfg, err) ||
-        clear_days(db, pg, sensor, since, first_ns != INT64_MIN, &ps->days, err))
+        clear_days(db, pg, sensor, since, !incremental, &ps->days, err))
         return -1;
-    if (copy_rows(db, pg, sensor,
-                  "SELECT day, family, accesses, low_port, high_port, mirai, rdp_3389,"
-                  " backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap FROM day_family"
-                  " WHERE day >= ?1",
-                  day_arg, 1,
-                  "COPY day_family (sensor, day, family, accesses, low_port, high_port, mirai,"
-                  " rdp_3389, backscatter, tag_mirai, tag_zmap, tag_masscan, tag_nmap)"
-                  " FROM STDIN",
-                  -1, &ps->rows, err) ||
-        copy_rows(db, pg, sensor,
-                  "SELECT day, family, proto, port, accesses, probes, mirai FROM day_port"
-                  " WHERE day >= ?1",
-                  day_arg, 1,
-                  "COPY day_port (sensor, day, family, proto, port, accesses, probes, mirai)"
-                  " FROM STDIN",
-                  -1, &ps->rows, err) ||
-        copy_rows(db, pg, sensor,
-                  "SELECT day, tag, proto, port, probes FROM day_tag_port WHERE day >= ?1",
-                  day_arg, 1,
-                  "COPY day_tag_port (sensor, day, tag, proto, port, probes) FROM STDIN", -1,
-                  &ps->rows, err) ||
-        push_sources(db, pg, sensor, since, first_ns, &ps->rows, err) ||
-        push_files(db, pg, sensor, after_text, &ps->rows, err) ||
+    for (int t = 0; t < KN_PUSH__TABLES; t++)
+        if (kn_push_day_rows(db, pg, sensor, (enum kn_push_table)t, since, first_ns, incremental,
+                             &ps->rows, err))
+            return -1;
+    if (push_files(db, pg, sensor, after_text, &ps->rows, err) ||
         record_push(db, pg, sensor, ps->last_file_id, err))
         return -1;
     return kn_pg_exec(pg, "COMMIT", err);
