@@ -13,10 +13,11 @@
 /* Reads the centre at url (libpq URL) in one snapshot: every sensor, or
  * only `sensor` when not NULL, summed and with per-source port sets
  * unioned, into a new in-memory kenchi database whose config is the
- * centre's (prefixes: the union of the sensors'). *out is the caller's:
- * kn_store_close(). 0 or -1 (err). */
-int kn_central_open(struct kn_store **out, const char *url, const char *sensor,
-                    struct kn_config *cfg, struct kn_err *err);
+ * centre's (prefixes: the union of the sensors'). Only the days from..to
+ * (day numbers, INT32_MIN and INT32_MAX for no bound) are read; the files
+ * rows all are. *out is the caller's: kn_store_close(). 0 or -1 (err). */
+int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
+                    int32_t to, struct kn_config *cfg, struct kn_err *err);
 
 /* What a push sent. */
 struct kn_push_stats {
