@@ -200,6 +200,9 @@ echo "== mail ingest (bench/mail.sh)"
 echo
 echo "== live capture (bench/live.sh)"
 "$(dirname "$0")/live.sh"
+echo
+echo "== push to the centre (bench/push.sh)"
+"$(dirname "$0")/push.sh"
 
 if [[ ${BIG:-0} == 1 ]]; then
   echo

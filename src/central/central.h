@@ -4,6 +4,7 @@
 #ifndef KENCHI_CENTRAL_CENTRAL_H
 #define KENCHI_CENTRAL_CENTRAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -12,25 +13,29 @@
 /* Reads the centre at url (libpq URL) in one snapshot: every sensor, or
  * only `sensor` when not NULL, summed and with per-source port sets
  * unioned, into a new in-memory kenchi database whose config is the
- * centre's (prefixes: the union of the sensors'). *out is the caller's:
- * kn_store_close(). 0 or -1 (err). */
-int kn_central_open(struct kn_store **out, const char *url, const char *sensor,
-                    struct kn_config *cfg, struct kn_err *err);
+ * centre's (prefixes: the union of the sensors'). Only the days from..to
+ * (day numbers, INT32_MIN and INT32_MAX for no bound) are read; the files
+ * rows all are. *out is the caller's: kn_store_close(). 0 or -1 (err). */
+int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
+                    int32_t to, struct kn_config *cfg, struct kn_err *err);
 
 /* What a push sent. */
 struct kn_push_stats {
+    int64_t after;        /* 0: a full push; else the centre had the local files rows up to this id */
     int64_t last_file_id; /* the newest local file (interval) row the push included */
     uint64_t days, rows;  /* local days replaced at the centre, rows sent */
 };
 
 /* Pushes the local kenchi database at db to the centre at url (libpq URL)
  * as sensor `sensor`, in one transaction at the centre and one read
- * snapshot locally: an error leaves the centre as it was. after = 0 pushes
- * every local day and file row; after = ps->last_file_id of an earlier
- * successful push pushes only the file rows newer than that and the days
- * they touched (their days are computed in the process's time zone, which
- * must be the database's: kn_tz_select). 0 or -1 (err). */
-int kn_central_push(const char *db, const char *url, const char *sensor, int64_t after,
+ * snapshot locally: an error leaves the centre as it was. The centre
+ * records the newest local files row each push included; when the local
+ * database still holds it (same id, same hash, as many rows up to it),
+ * only the file rows newer than it and what they changed are sent (their
+ * days are computed in the process's time zone, which must be the
+ * database's: kn_tz_select). Otherwise, or with `full`, every local day
+ * and file row. 0 or -1 (err). */
+int kn_central_push(const char *db, const char *url, const char *sensor, bool full,
                     struct kn_push_stats *ps, struct kn_err *err);
 
 /* `kenchi push` and `kenchi central-report`. */

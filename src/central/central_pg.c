@@ -1,5 +1,6 @@
 /* PostgreSQL connection, schema and partitions of the centre (see
  * central_pg.h and docs/central.md). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,61 @@ int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
     return 0;
 }
 
+int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err)
+{
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    PQclear(res);
+    if (s != PGRES_COPY_IN) {
+        pg_error(pg, err);
+        return -1;
+    }
+    return 0;
+}
+
+int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err)
+{
+    /* libpq takes an int length: send in pieces below INT_MAX (a buffer
+     * only grows past a piece for one enormous hand-written field). */
+    const size_t piece = 1u << 30;
+    for (size_t off = 0; off < t->len; off += piece) {
+        size_t n = t->len - off < piece ? t->len - off : piece;
+        if (PQputCopyData(pg, t->buf + off, (int)n) != 1) {
+            pg_error(pg, err);
+            return -1;
+        }
+    }
+    kn_copy_text_reset(t);
+    return 0;
+}
+
+int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err)
+{
+    struct kn_err mine;
+    struct kn_err *e = abandon ? &mine : err; /* an abandoned copy keeps the caller's reason */
+    int rc = 0;
+    if (PQputCopyEnd(pg, abandon) != 1) {
+        pg_error(pg, e);
+        rc = -1;
+    }
+    /* The copy's result, then NULL; a connection gone gives NULL at once. */
+    PGresult *res;
+    bool got = false;
+    while ((res = PQgetResult(pg))) {
+        if (!got && PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
+            pg_error(pg, e);
+            rc = -1;
+        }
+        got = true;
+        PQclear(res);
+    }
+    if (!got && rc == 0) {
+        pg_error(pg, e);
+        rc = -1;
+    }
+    return abandon ? -1 : rc;
+}
+
 /* Tables partitioned by day (monthly ranges), in creation order. */
 static const char *const day_tables[] = {"day_family", "day_port", "day_tag_port", "source_day"};
 
@@ -130,6 +186,16 @@ static const char *const schema_v1 =
     " '{}') END $$;"
     "INSERT INTO kenchi_version VALUES (1);";
 
+/* 1 -> 2: what each sensor last pushed, for incremental pushes: the
+ * newest local files row the centre has (id and hash) and how many local
+ * files rows there were up to it, which a later push checks against its
+ * local database before sending only what is newer. */
+static const char *const schema_v2 =
+    "CREATE TABLE sensor_push (sensor text PRIMARY KEY, last_file_id bigint NOT NULL,"
+    " last_file_hash text, files_up_to bigint NOT NULL,"
+    " pushed_at timestamptz NOT NULL DEFAULT now());"
+    "INSERT INTO kenchi_version VALUES (2);";
+
 int kn_pg_migrate(PGconn *pg, struct kn_err *err)
 {
     /* One writer at a time: pushes from many sensors queue here, so the
@@ -148,7 +214,8 @@ int kn_pg_migrate(PGconn *pg, struct kn_err *err)
                    KN_CENTRAL_SCHEMA_VERSION);
         return -1;
     }
-    if (version == 0 && kn_pg_exec(pg, schema_v1, err))
+    if ((version < 1 && kn_pg_exec(pg, schema_v1, err)) ||
+        (version < 2 && kn_pg_exec(pg, schema_v2, err)))
         return -1;
     return 0;
 }

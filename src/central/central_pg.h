@@ -6,9 +6,10 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "central/copy_text.h"
 #include "util/err.h"
 
-#define KN_CENTRAL_SCHEMA_VERSION 1
+#define KN_CENTRAL_SCHEMA_VERSION 2
 
 /* Joins the lines of a libpq message in place with "; " (log lines and
  * struct kn_err messages are one line). msg is a string in a buffer of
@@ -26,6 +27,17 @@ int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err);
  * (caller frees with PQclear) or NULL with err set when it did not succeed. */
 PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *params,
                       struct kn_err *err);
+
+/* COPY ... FROM STDIN in text format, for many rows in few round trips:
+ * kn_pg_copy_begin runs the COPY statement sql; kn_pg_copy_send sends the
+ * whole rows in t and empties it; kn_pg_copy_end ends the copy and waits
+ * for the server's verdict on every row sent. With `abandon` (a reason,
+ * e.g. the local read failed) the server is told to discard the copy and
+ * -1 is returned with err left as the caller set it. A copy begun must be
+ * ended before anything else runs on pg. Each: 0 or -1 (err). */
+int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err);
+int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err);
+int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err);
 
 /* Inside a transaction: serialises writers (advisory lock) and creates or
  * migrates the schema (table kenchi_version). 0 or -1. */

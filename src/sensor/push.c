@@ -23,7 +23,6 @@ struct kn_pusher {
     pthread_cond_t cv;
     bool quit;                /* under mu */
     /* the thread's own (the caller's after the join): */
-    int64_t after;            /* newest file row the centre has from us; 0 = push all */
     enum centre_state state;
     uint64_t failed_in_row;
 };
@@ -57,7 +56,7 @@ static int attempt(struct kn_pusher *p, bool final)
     struct kn_push_stats ps;
     struct kn_err err = {{0}};
     uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-    int rc = kn_central_push(p->db, p->url, p->name, p->after, &ps, &err);
+    int rc = kn_central_push(p->db, p->url, p->name, false, &ps, &err);
     double secs = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
     pthread_mutex_lock(p->cmu);
     if (rc == 0) {
@@ -69,15 +68,15 @@ static int attempt(struct kn_pusher *p, bool final)
     pthread_mutex_unlock(p->cmu);
     if (rc == 0) {
         if (p->state == CENTRE_UNKNOWN)
-            kn_slog(KN_LOG_INFO, "centre: pushed as '%s' (%llu days, %llu rows in %.1f s)",
-                    p->name, (unsigned long long)ps.days, (unsigned long long)ps.rows, secs);
+            kn_slog(KN_LOG_INFO, "centre: pushed as '%s' (%s: %llu days, %llu rows in %.1f s)",
+                    p->name, ps.after ? "what is newer than the centre's" : "everything",
+                    (unsigned long long)ps.days, (unsigned long long)ps.rows, secs);
         else if (p->state == CENTRE_DOWN)
             kn_slog(KN_LOG_NOTICE,
                     "centre: reachable again after %llu failed pushes; caught up (%llu days, "
                     "%llu rows in %.1f s)",
                     (unsigned long long)p->failed_in_row, (unsigned long long)ps.days,
                     (unsigned long long)ps.rows, secs);
-        p->after = ps.last_file_id;
         p->state = CENTRE_UP;
         p->failed_in_row = 0;
         return 0;

@@ -3,9 +3,9 @@
  * snapshot; WAL lets the daemon keep committing) and to PostgreSQL, so the
  * capture and the local commits never wait for the network. It pushes at
  * start (catching up with what the spool holds) and then every
- * push-interval seconds; after a success only the intervals committed since
- * and the days they touched. When the centre cannot be reached the spool
- * keeps everything and the thread retries with backoff (1 s doubling up to
+ * push-interval seconds; each push sends only the intervals the centre
+ * does not have yet and what they changed (kn_central_push). When the
+ * centre cannot be reached the spool keeps everything and the thread retries with backoff (1 s doubling up to
  * the push interval), logging one line when the centre becomes unreachable
  * and one when it is back, never one per retry. */
 #ifndef KENCHI_SENSOR_PUSH_H

@@ -3,7 +3,10 @@
 # middle of a push of a big batch (65,536 per-source records), then
 # restarted: the interrupted push left nothing (the centre still shows
 # exactly the earlier sensor), and pushing again gives exactly one offline
-# analysis of both captures. Skips when PostgreSQL is unavailable.
+# analysis of both captures. The push is caught mid-way deterministically:
+# another session holds the files table, which a push fills last, so the
+# push waits there with every day row already sent inside its transaction.
+# Skips when PostgreSQL is unavailable.
 # It crashes its server, so it always starts its own (not KENCHI_PGURL).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,20 +29,29 @@ python3 "$here/../analytics/mkpcap.py" --big 200000 --start 1590969600 --out "$T
 
 "$KENCHI" push --db "$TMP/small.db" --central "$PGURL" --sensor-name small 2>/dev/null \
   || not_ok central_crash_setup "first push failed"
-"$KENCHI" push --db "$TMP/big.db" --central "$PGURL" --sensor-name big 2>"$TMP/push.err" &
-pid=$!
-# Crash once the push is well inside its transaction: it has begun to
-# insert the per-source records (the last of its tables but one).
+psql -qtA "$PGURL" -c "BEGIN; LOCK TABLE files IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300)" \
+  >/dev/null 2>&1 &
+holder=$!
 for _ in $(seq 200); do
-  n=$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_stat_activity
-       WHERE query LIKE 'INSERT INTO source_day%'" 2>/dev/null)
+  n=$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+       WHERE c.relname = 'files' AND l.mode = 'AccessExclusiveLock' AND l.granted" 2>/dev/null)
   [[ ${n:-0} -gt 0 ]] && break
   sleep 0.05
 done
-sleep 0.5
+"$KENCHI" push --db "$TMP/big.db" --central "$PGURL" --sensor-name big 2>"$TMP/push.err" &
+pid=$!
+waiting=0
+for _ in $(seq 600); do
+  n=$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+       AND query LIKE 'CREATE TEMP TABLE kenchi_push_files%'" 2>/dev/null)
+  [[ ${n:-0} -gt 0 ]] && { waiting=1; break; }
+  sleep 0.05
+done
+check central_crash_push_held_at_files $waiting 1
 "$pgsh" crash "$PGDIR"
+wait $holder 2>/dev/null
 if wait $pid; then
-  not_ok central_crash_interrupted "the push finished before the crash (machine too fast?)"
+  not_ok central_crash_interrupted "the push finished despite the crash"
 else
   ok central_crash_interrupted
 fi

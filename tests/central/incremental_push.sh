@@ -8,6 +8,9 @@
 # each step the centre's copy of this sensor must equal the local database
 # (every day, every field), and the day not touched by the second backfill
 # must not have been re-sent (its pushed rows keep their first push time).
+# A third file falls into the last half minute of a day already pushed: of
+# that day's per-source records, exactly those it changed are written
+# again, and every record equals the local one.
 # The sensor runs in a namespace and reaches PostgreSQL through its unix
 # socket, so this test starts its own server (the suite's, KENCHI_PGURL, is
 # known only by a loopback TCP URL, unreachable from the namespace).
@@ -62,6 +65,42 @@ t1=$(psql -qtA "$PGURL" -c "SELECT count(*) FROM source_day WHERE sensor = 'inc'
 sleep 1.5 # pushes in between: they re-send no 2020 day
 "$KENCHI" analyze --db "$TMP/s.db" "${S[@]}" "$TMP/b.pcap" >/dev/null 2>&1
 same_as_local central_incremental_backfill_later_day b.pcap
+
+# A later file into a day the centre holds already: 2020-06-02's last half
+# minute, from three of the day's sources and one new one. Of the day's
+# per-source records only those whose last packet is in that half minute
+# are sent, and of those only the ones that changed are written: an upsert
+# gives a row it writes a new xmin, a row left alone keeps its own. So the
+# rows of that day with a new xmin must be exactly the three sources.
+xmins() {
+  psql -qtA "$PGURL" -c "SELECT addr || ' ' || xmin FROM source_day
+    WHERE sensor = 'inc' AND day = '2020-06-02'" | LC_ALL=C sort
+}
+before_x=$(xmins)
+t_c=$(date -u -d '2020-06-02 23:59:30' +%s)
+olds=$(sqlite3 "$TMP/s.db" "SELECT addr FROM source_day WHERE day = '2020-06-02' AND family = 4
+  AND last_ns < $t_c * 1000000000 ORDER BY addr LIMIT 3")
+for a in $olds 203.0.113.250; do echo "$t_c $a 192.0.2.10 tcp dport=4444"; done \
+  | python3 "$(dirname "$0")/../analytics/mkpcap.py" "$TMP/c.pcap"
+"$KENCHI" analyze --db "$TMP/s.db" "${S[@]}" "$TMP/c.pcap" >/dev/null 2>&1
+same_as_local central_incremental_backfill_same_day c.pcap
+after_x=$(xmins)
+rewritten=$(LC_ALL=C join <(echo "$before_x") <(echo "$after_x") | awk '$2 != $3 { print $1 }' \
+  | LC_ALL=C sort | tr '\n' ' ')
+check central_incremental_same_day_only_changed_rows_written "$rewritten" \
+  "$(echo "$olds" | LC_ALL=C sort | tr '\n' ' ')"
+day_rows=$(echo "$before_x" | wc -l)
+if (( $(echo "$olds" | wc -l) == 3 && day_rows > 100 )); then
+  ok "central_incremental_same_day_kept ($((day_rows - 3)) of $day_rows rows left alone)"
+else
+  not_ok central_incremental_same_day_kept "olds '$olds' of $day_rows rows"
+fi
+rows_local=$(sqlite3 -separator '|' "$TMP/s.db" "SELECT day, addr, family, first_ns, last_ns,
+  packets, nports, tags FROM source_day" | LC_ALL=C sort | md5sum)
+rows_centre=$(psql -qtA "$PGURL" -c "SELECT day, addr, family, first_ns, last_ns, packets, nports,
+  tags FROM source_day WHERE sensor = 'inc'" | LC_ALL=C sort | md5sum)
+check central_incremental_source_rows_equal "$rows_centre" "$rows_local"
+check central_incremental_same_day_new_source "$(echo "$after_x" | grep -c '^203\.0\.113\.250 ')" 1
 kill -TERM "$SP"; wait "$SP"; rc=$?
 check central_incremental_sigterm_exit "$rc" 0
 check central_incremental_days "$(psql -qtA "$PGURL" -c "SELECT string_agg(DISTINCT day::text, ',') FROM day_family WHERE sensor = 'inc' AND day < '2021-01-01'")" \

@@ -90,3 +90,27 @@ args=(--format json --from 2020-06-05 --period day --port tcp/7 --port tcp/23)
 "$KENCHI" report --db "$TMP/all.db" "${args[@]}" >"$TMP/oracle5.json"
 check central_report_db_url "$(cmp -s "$TMP/url.json" "$TMP/oracle5.json" && echo same || head -c 200 "$TMP/url.err")" same
 check central_report_db_url_full "$("$KENCHI" report --db "$PGURL" --format json | cmp -s - "$TMP/oracle.json" && echo same)" same
+# The centre is read for the report's days only: ranges that begin or end
+# on the days with figures (2020-06-01 generated, 2020-06-05 by hand), and
+# one between them with none, give exactly the offline report of the range.
+n_same=0
+ranges=("--to 2020-06-01" "--from 2020-06-01 --to 2020-06-01" "--from 2020-06-02 --to 2020-06-05"
+        "--from 2020-06-05 --to 2020-06-05" "--from 2020-06-02 --to 2020-06-04")
+for range in "${ranges[@]}"; do
+  # shellcheck disable=SC2086 # the range is words
+  a=$("$KENCHI" report --db "$PGURL" --format json --period day $range 2>&1; echo "rc=$?")
+  # shellcheck disable=SC2086
+  b=$("$KENCHI" report --db "$TMP/all.db" --format json --period day $range 2>&1; echo "rc=$?")
+  if [[ $a == "$b" ]]; then n_same=$((n_same + 1)); else echo "# differs: $range" >&2; fi
+done
+check central_report_db_url_ranges "$n_same" "${#ranges[@]}"
+# A centre whose query fails mid-report (a table gone): a clear error and
+# exit 1, and the connection's results all read (no hang, no crash).
+psql -qtA "$PGURL" -c "ALTER TABLE day_tag_port RENAME TO day_tag_port_gone" >/dev/null
+if "$KENCHI" report --db "$PGURL" --format json >/dev/null 2>"$TMP/gone.err"; then
+  not_ok central_report_query_fails "a report without day_tag_port succeeded"
+else
+  check central_report_query_fails \
+    "$(grep -c 'kenchi report: centre: ERROR: *relation "day_tag_port" does not exist' "$TMP/gone.err")" 1
+fi
+psql -qtA "$PGURL" -c "ALTER TABLE day_tag_port_gone RENAME TO day_tag_port" >/dev/null

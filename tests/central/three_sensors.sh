@@ -109,17 +109,22 @@ for i in 1 2 3; do
   RP[$i]=$!
 done
 
-# Crash the centre while a sensor's push is inside its transaction.
+# Crash the centre while a sensor's push is inside its transaction: a
+# session of the test holds the files table, which a push fills last, so
+# the next push waits there with its day rows already sent.
 sleep 2
+psql -qtA "$URL" -c "BEGIN; LOCK TABLE files IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300)" \
+  >/dev/null 2>&1 &
+holder=$!
 mid=no
-for _ in $(seq 200); do
-  # a push's backend between two of its INSERTs is "idle in transaction"
-  n=$(q "SELECT count(*) FROM pg_stat_activity WHERE xact_start IS NOT NULL
-         AND state <> 'idle' AND query LIKE 'INSERT INTO %'")
+for _ in $(seq 500); do
+  n=$(q "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+         AND query LIKE 'CREATE TEMP TABLE kenchi_push_files%'")
   [[ ${n:-0} -gt 0 ]] && { mid=yes; break; }
   sleep 0.02
 done
 "$pgsh" crash "$PGDIR"
+wait $holder 2>/dev/null
 check central_three_crash_during_push "$mid" yes
 sleep 2.5
 ip netns exec "k3s1$$" curl -s http://127.0.0.1:9108/metrics >"$TMP/metrics_down"

@@ -1,0 +1,48 @@
+/* Sending a local kenchi database's rows to the centre, within a push's
+ * transaction (central_push.c): in COPY's text format (copy_text.h),
+ * straight into the centre's table or through a temporary table and an
+ * upsert that leaves rows with nothing new untouched. */
+#ifndef KENCHI_CENTRAL_PUSH_ROWS_H
+#define KENCHI_CENTRAL_PUSH_ROWS_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* Copies every row of the local query `sel` (whose ?1, ?2... are bound to
+ * the texts args[0..nargs-1]) to the centre with `copy`, a COPY ... FROM
+ * STDIN whose columns are the sensor name and then the selected ones.
+ * Column `ports_col` of sel (-1: none) is a local port set, sent as an
+ * int[]; every other value goes as SQLite's text of it, for the centre to
+ * parse into its column's type. Adds the number of rows to *rows. 0 or -1
+ * (err). */
+int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
+                      const char *const *args, int nargs, const char *copy, int ports_col,
+                      uint64_t *rows, struct kn_err *err);
+
+/* The tables of per-day figures, in the order a push sends them. */
+enum kn_push_table {
+    KN_PUSH_DAY_FAMILY,
+    KN_PUSH_DAY_PORT,
+    KN_PUSH_DAY_TAG_PORT,
+    KN_PUSH_SOURCE_DAY,
+    KN_PUSH__TABLES
+};
+
+/* The centre's name of table t. */
+const char *kn_push_table_name(enum kn_push_table t);
+
+/* Sends table t's local rows of the days from `since` on (of source_day,
+ * only those whose last_ns is at least first_ns). Without `upsert` they
+ * are copied straight in (the caller has emptied those days at the
+ * centre); with it, each replaces the centre's row of its key, and a row
+ * the centre holds already with the same values is not written again.
+ * Adds the number of rows sent to *rows. 0 or -1 (err). */
+int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_table t,
+                     const char *since, int64_t first_ns, bool upsert, uint64_t *rows,
+                     struct kn_err *err);
+
+#endif
