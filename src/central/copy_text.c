@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bytes.h"
+
 void kn_copy_text_init(struct kn_copy_text *t)
 {
     memset(t, 0, sizeof *t);
@@ -21,22 +23,17 @@ void kn_copy_text_reset(struct kn_copy_text *t)
     t->in_row = false;
 }
 
+void kn_copy_text_truncate(struct kn_copy_text *t, size_t len)
+{
+    if (len < t->len)
+        t->len = len;
+    t->in_row = false;
+}
+
 /* Room for `more` bytes past len. */
 static int reserve(struct kn_copy_text *t, size_t more)
 {
-    if (more <= t->cap - t->len)
-        return 0;
-    if (more > SIZE_MAX / 2 - t->len)
-        return -1;
-    size_t cap = t->cap ? t->cap : 4096;
-    while (cap - t->len < more)
-        cap *= 2;
-    char *buf = realloc(t->buf, cap);
-    if (!buf)
-        return -1;
-    t->buf = buf;
-    t->cap = cap;
-    return 0;
+    return kn_bytes_reserve(&t->buf, &t->cap, t->len, more, 4096);
 }
 
 /* Reserves for a field of at most `body` bytes and writes its separator. */

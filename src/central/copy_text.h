@@ -39,5 +39,8 @@ int kn_copy_text_end_row(struct kn_copy_text *t);
 /* Empties the buffer once its rows have been handed on; between rows only
  * (the caller sends whole rows). */
 void kn_copy_text_reset(struct kn_copy_text *t);
+/* Drops the rows after the first len bytes, len being a length the buffer
+ * had between rows (a row formatted and then found not worth sending). */
+void kn_copy_text_truncate(struct kn_copy_text *t, size_t len);
 
 #endif

@@ -13,7 +13,7 @@
 
 int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
                       const char *const *args, int nargs, const char *copy, int ports_col,
-                      uint64_t *rows, struct kn_err *err)
+                      const struct kn_line_set *skip, uint64_t *rows, struct kn_err *err)
 {
     sqlite3_stmt *st;
     int bound = sqlite3_prepare_v2(db, sel, -1, &st, NULL) == SQLITE_OK;
@@ -36,7 +36,9 @@ int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
     uint64_t n = 0;
     int rc;
     while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t row_start = text.len;
         int bad = kn_copy_text_field(&text, sensor, sensor_len);
+        size_t body = text.len + 1; /* past the tab the next field puts first */
         for (int c = 0; c < ncol && !bad; c++) {
             int type = sqlite3_column_type(st, c);
             if (type == SQLITE_NULL) {
@@ -55,6 +57,10 @@ int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
             kn_err_set(err, "out of memory formatting a row for the centre");
             failed = "out of memory";
             break;
+        }
+        if (skip && ncol && kn_line_set_has(skip, text.buf + body, text.len - 1 - body)) {
+            kn_copy_text_truncate(&text, row_start);
+            continue;
         }
         n++;
         if (text.len >= COPY_FLUSH_BYTES && kn_pg_copy_send(pg, &text, err))
@@ -116,6 +122,64 @@ static void qualified(char *out, size_t size, const char *prefix, const char *co
     }
 }
 
+/* The centre's rows of this sensor in table d from day `since` on, as
+ * lines of COPY's text format without the sensor column, into *set. */
+static int centre_lines(PGconn *pg, const char *sensor, const struct day_table *d,
+                        const char *since, struct kn_line_set *set, struct kn_err *err)
+{
+    char *lit_sensor = PQescapeLiteral(pg, sensor, strlen(sensor));
+    char *lit_since = PQescapeLiteral(pg, since, strlen(since));
+    char sql[1024];
+    int ok = lit_sensor && lit_since &&
+             (size_t)snprintf(sql, sizeof sql,
+                              "COPY (SELECT %s, %s FROM %s WHERE sensor = %s AND day >= %s::date)"
+                              " TO STDOUT",
+                              d->key, d->other, d->name, lit_sensor, lit_since) < sizeof sql;
+    PQfreemem(lit_sensor);
+    PQfreemem(lit_since);
+    /* Dates as the local database writes them, whatever the server's
+     * DateStyle. */
+    if (!ok || kn_pg_exec(pg, "SET LOCAL DateStyle = 'ISO, YMD'", err)) {
+        if (!ok)
+            kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+        return -1;
+    }
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    PQclear(res);
+    if (s != PGRES_COPY_OUT) {
+        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+        kn_pg_one_line(err->msg, sizeof err->msg);
+        return -1;
+    }
+    int rc = 0, n;
+    char *line;
+    /* Each line is read to the end of the copy, also after a failure here,
+     * so that the connection is ready for the next statement. */
+    while ((n = PQgetCopyData(pg, &line, 0)) > 0) {
+        /* A line ends in its newline, which the local rows are compared without. */
+        if (rc == 0 && kn_line_set_add(set, line, (size_t)n - (line[n - 1] == '\n'))) {
+            kn_err_set(err, "out of memory reading the centre's rows of %s", d->name);
+            rc = -1;
+        }
+        PQfreemem(line);
+    }
+    while ((res = PQgetResult(pg))) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+            kn_pg_one_line(err->msg, sizeof err->msg);
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    if (rc == 0 && n == -2) {
+        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+        kn_pg_one_line(err->msg, sizeof err->msg);
+        rc = -1;
+    }
+    return rc;
+}
+
 int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_table t,
                      const char *since, int64_t first_ns, bool upsert, uint64_t *rows,
                      struct kn_err *err)
@@ -130,9 +194,11 @@ int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_t
     if (!upsert) {
         snprintf(copy, sizeof copy, "COPY %s (sensor, %s, %s) FROM STDIN", d->name, d->key,
                  d->other);
-        return kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col, rows,
-                                 err);
+        return kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col, NULL,
+                                 rows, err);
     }
+    if (!strcmp(since, "~"))
+        return 0; /* no day to send */
     /* Into a table of this transaction's own, then one upsert: COPY alone
      * cannot replace rows, and deleting them first makes every new row's
      * key check step over the dead one (5x slower for the bench day's
@@ -143,8 +209,14 @@ int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_t
              " SELECT sensor, %s, %s FROM %s WITH NO DATA",
              d->name, d->key, d->other, d->name);
     snprintf(copy, sizeof copy, "COPY kenchi_push_%s FROM STDIN", d->name);
-    if (kn_pg_exec(pg, sql, err) ||
-        kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col, rows, err))
+    struct kn_line_set centre;
+    kn_line_set_init(&centre);
+    int rc = (!d->by_last_ns && centre_lines(pg, sensor, d, since, &centre, err)) ||
+             kn_pg_exec(pg, sql, err) ||
+             kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col,
+                               d->by_last_ns ? NULL : &centre, rows, err);
+    kn_line_set_free(&centre);
+    if (rc)
         return -1;
     qualified(set_old, sizeof set_old, d->name, d->other);
     qualified(set_new, sizeof set_new, "excluded", d->other);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "central/line_set.h"
 #include "util/err.h"
 
 /* Copies every row of the local query `sel` (whose ?1, ?2... are bound to
@@ -17,11 +18,12 @@
  * STDIN whose columns are the sensor name and then the selected ones.
  * Column `ports_col` of sel (-1: none) is a local port set, sent as an
  * int[]; every other value goes as SQLite's text of it, for the centre to
- * parse into its column's type. Adds the number of rows to *rows. 0 or -1
- * (err). */
+ * parse into its column's type. A row whose text after the sensor name is
+ * in `skip` (may be NULL) is not sent. Adds the number of rows sent to
+ * *rows. 0 or -1 (err). */
 int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
                       const char *const *args, int nargs, const char *copy, int ports_col,
-                      uint64_t *rows, struct kn_err *err);
+                      const struct kn_line_set *skip, uint64_t *rows, struct kn_err *err);
 
 /* The tables of per-day figures, in the order a push sends them. */
 enum kn_push_table {
@@ -38,9 +40,11 @@ const char *kn_push_table_name(enum kn_push_table t);
 /* Sends table t's local rows of the days from `since` on (of source_day,
  * only those whose last_ns is at least first_ns). Without `upsert` they
  * are copied straight in (the caller has emptied those days at the
- * centre); with it, each replaces the centre's row of its key, and a row
- * the centre holds already with the same values is not written again.
- * Adds the number of rows sent to *rows. 0 or -1 (err). */
+ * centre). With it, each replaces the centre's row of its key, and rows
+ * the centre holds already with the same values are neither sent (the
+ * centre's rows of those days are read first; source_day's are chosen by
+ * last_ns instead, far fewer than the day's) nor written again. Adds the
+ * number of rows sent to *rows. 0 or -1 (err). */
 int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_table t,
                      const char *since, int64_t first_ns, bool upsert, uint64_t *rows,
                      struct kn_err *err);

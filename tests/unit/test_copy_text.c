@@ -33,6 +33,15 @@ static void test_fields_and_rows(void)
     CHECK_EQ(kn_copy_text_field(&t, "a", 1), 0);
     CHECK_EQ(kn_copy_text_end_row(&t), 0);
     CHECK_STR(text_of(&t), "a\n"); /* no tab left over from before the reset */
+    /* A row dropped after it was formatted: the buffer as before it. */
+    size_t before = t.len;
+    CHECK_EQ(kn_copy_text_field(&t, "b", 1), 0);
+    CHECK_EQ(kn_copy_text_field(&t, "c", 1), 0);
+    CHECK_EQ(kn_copy_text_end_row(&t), 0);
+    kn_copy_text_truncate(&t, before);
+    CHECK_EQ(kn_copy_text_field(&t, "d", 1), 0);
+    CHECK_EQ(kn_copy_text_end_row(&t), 0);
+    CHECK_STR(text_of(&t), "a\nd\n");
     kn_copy_text_free(&t);
 }
 
