@@ -201,8 +201,8 @@ int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_t
         return 0; /* no day to send */
     /* Into a table of this transaction's own, then one upsert: COPY alone
      * cannot replace rows, and deleting them first makes every new row's
-     * key check step over the dead one (5x slower for the bench day's
-     * port rows). */
+     * key check visit the dead one (the bench day's 129,109 port rows:
+     * 0.81 s copied into their emptied day, 0.48 s upserted). */
     char sql[2048], set_old[512], set_new[512];
     snprintf(sql, sizeof sql,
              "CREATE TEMP TABLE kenchi_push_%s ON COMMIT DROP AS"
