@@ -7,17 +7,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "report/report.h"
 #include "store/store.h"
 #include "util/err.h"
 
 /* Reads the centre at url (libpq URL) in one snapshot: every sensor, or
- * only `sensor` when not NULL, summed and with per-source port sets
- * unioned, into a new in-memory kenchi database whose config is the
- * centre's (prefixes: the union of the sensors'). Only the days from..to
- * (day numbers, INT32_MIN and INT32_MAX for no bound) are read; the files
- * rows all are. *out is the caller's: kn_store_close(). 0 or -1 (err). */
+ * only `sensor` when not NULL, summed, into a new in-memory kenchi database
+ * whose config is the centre's (prefixes: the union of the sensors').
+ * Only the days from..to (day numbers, INT32_MIN and INT32_MAX for no
+ * bound) are read; the files rows all are. The per-source records are not
+ * copied: the centre computes their figures (per-source port sets unioned
+ * across sensors) per day and per period of kind `period`, for
+ * kn_report_load to read. *out is the caller's: kn_store_close(). 0 or -1
+ * (err). */
 int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
-                    int32_t to, struct kn_config *cfg, struct kn_err *err);
+                    int32_t to, enum kn_period_kind period, struct kn_config *cfg,
+                    struct kn_err *err);
 
 /* What a push sent. */
 struct kn_push_stats {

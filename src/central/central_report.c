@@ -1,9 +1,10 @@
 /* `kenchi central-report --central URL [--sensor NAME] [--format ...]`:
  * the report's figures, network-wide or for one sensor. The centre's rows
- * are summed over sensors (per-source records: port sets unioned, so a
- * source that is wide only for the network counts as wide) into an
- * in-memory kenchi database with the union of the sensors' prefixes, and
- * the ordinary report code (report/) computes and prints the figures. */
+ * are summed over sensors into an in-memory kenchi database with the union
+ * of the sensors' prefixes, except the per-source records, whose figures
+ * the centre computes (port sets unioned, so a source that is wide only
+ * for the network counts as wide); the ordinary report code (report/)
+ * computes and prints the figures. */
 #include <getopt.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -71,31 +72,61 @@ static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *const *par
 }
 
 #define WHERE_SENSOR " WHERE ($1::text IS NULL OR sensor = $1)"
-/* The report's days only: $2 and $3 are the first and last (NULL: open). */
+/* The report's days only: $2 and $3 are the first and last (NULL: open);
+ * _S for source_day aliased s in a join. */
+#define WHERE_SENSOR_DAYS_S                                                                \
+    " WHERE ($1::text IS NULL OR s.sensor = $1) AND ($2::date IS NULL OR s.day >= $2::date)" \
+    " AND ($3::date IS NULL OR s.day <= $3::date)"
 #define WHERE_SENSOR_DAYS                                                                  \
     WHERE_SENSOR " AND ($2::date IS NULL OR day >= $2::date)"                               \
                  " AND ($3::date IS NULL OR day <= $3::date)"
 
 static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from, int32_t to,
-                       uint32_t wide, struct kn_err *err)
+                       enum kn_period_kind period, uint32_t wide, struct kn_err *err)
 {
     char first[16], last[16];
     kn_day_format(from, first, sizeof first);
     kn_day_format(to, last, sizeof last);
     const char *p[3] = {sensor, from == INT32_MIN ? NULL : first, to == INT32_MAX ? NULL : last};
-    char source_sql[2048];
-    /* nports of the network: wide when any sensor saw it wide, else the
-     * size of the union of the sensors' exact sets, capped at the threshold. */
-    snprintf(source_sql, sizeof source_sql,
-             "WITH u AS (SELECT day, addr, min(family) fam, min(first_ns) f, max(last_ns) l,"
-             " sum(packets) p, bit_or(tags) t, bool_or(nports >= %u) w FROM source_day"
-             WHERE_SENSOR_DAYS " GROUP BY day, addr),"
-             " n AS (SELECT day, addr, count(DISTINCT x) c FROM source_day, unnest(ports) x"
-             WHERE_SENSOR_DAYS " GROUP BY day, addr)"
-             " SELECT to_char(u.day, 'YYYY-MM-DD'), u.addr, u.fam, u.f, u.l, u.p,"
-             " CASE WHEN u.w THEN %u ELSE least(coalesce(n.c, 0), %u) END, u.t"
-             " FROM u LEFT JOIN n USING (day, addr) ORDER BY u.day, u.addr COLLATE \"C\"",
-             wide, wide, wide);
+    /* The source figures are computed here, not from per-source records
+     * loaded into the local database (a /8's day is ten million of them;
+     * report_load.c reads these tables instead). A source of the network
+     * is wide when any sensor saw it wide, or when the union of the
+     * sensors' exact port sets reaches the threshold. */
+    char day_sql[2048], period_sql[1024];
+    snprintf(day_sql, sizeof day_sql,
+             "WITH u AS (SELECT day, addr, min(family) fam, bool_or(nports >= %u) w,"
+             " count(*) k FROM source_day" WHERE_SENSOR_DAYS " GROUP BY day, addr),"
+             /* Port sets are unioned only where they need to be: for a
+              * source seen by one sensor, w is its figure already (its set
+              * is exact below the threshold). */
+             " n AS (SELECT s.day, s.addr, count(DISTINCT x) c FROM source_day s"
+             " JOIN u ON u.day = s.day AND u.addr = s.addr AND u.k > 1 AND NOT u.w,"
+             " unnest(s.ports) x" WHERE_SENSOR_DAYS_S " GROUP BY s.day, s.addr)"
+             " SELECT to_char(u.day, 'YYYY-MM-DD'), CASE WHEN u.fam = 4 THEN 4 ELSE 6 END f,"
+             " count(*), count(*) FILTER (WHERE u.w OR coalesce(n.c, 0) >= %u)"
+             " FROM u LEFT JOIN n USING (day, addr) GROUP BY 1, 2 ORDER BY 1, 2",
+             wide, wide);
+    /* The labels of report_load.c's periods. */
+    static const char *const label[] = {
+        [KN_PERIOD_DAY] = "to_char(day, 'YYYY-MM-DD')",
+        [KN_PERIOD_MONTH] = "to_char(day, 'YYYY-MM')",
+        [KN_PERIOD_HALF] = "to_char(day, 'YYYY') || CASE WHEN extract(month FROM day) <= 6"
+                           " THEN '-H1' ELSE '-H2' END",
+        [KN_PERIOD_YEAR] = "to_char(day, 'YYYY')",
+    };
+    snprintf(period_sql, sizeof period_sql,
+             "SELECT %s, count(DISTINCT addr) FROM source_day" WHERE_SENSOR_DAYS " GROUP BY 1",
+             label[period]);
+    if (sqlite3_exec(db,
+                     "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
+                     " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
+                     "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
+                     " distinct_sources INTEGER) WITHOUT ROWID",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
     return fill(pg, db,
                 "SELECT to_char(day, 'YYYY-MM-DD'), family, sum(accesses), sum(low_port),"
                 " sum(high_port), sum(mirai), sum(rdp_3389), sum(backscatter), sum(tag_mirai),"
@@ -112,10 +143,10 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
                         " FROM day_tag_port" WHERE_SENSOR_DAYS " GROUP BY day, tag, proto, port"
                         " ORDER BY day, tag COLLATE \"C\", proto, port",
                         p, 3, "INSERT INTO day_tag_port VALUES (?,?,?,?,?)", err) ||
-                   fill(pg, db, source_sql, p, 3,
-                        "INSERT INTO source_day (day, addr, family, first_ns, last_ns, packets,"
-                        " nports, tags) VALUES (?,?,?,?,?,?,?,?)",
+                   fill(pg, db, day_sql, p, 3, "INSERT INTO given_day_sources VALUES (?,?,?,?)",
                         err) ||
+                   fill(pg, db, period_sql, p, 3,
+                        "INSERT INTO given_period_sources VALUES (?,?)", err) ||
                    fill(pg, db,
                         "SELECT sensor || ':' || hash, name, packets, accesses, not_sensor, no_ip,"
                         " trunc_link, trunc_ip, bad_ip, unknown_link, kernel_received,"
@@ -173,7 +204,8 @@ static int load_config(PGconn *pg, const char *sensor, struct kn_config_request 
 }
 
 int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
-                    int32_t to, struct kn_config *cfg, struct kn_err *err)
+                    int32_t to, enum kn_period_kind period, struct kn_config *cfg,
+                    struct kn_err *err)
 {
     *out = NULL;
     char tz[64] = "";
@@ -193,7 +225,7 @@ int kn_central_open(struct kn_store **out, const char *url, const char *sensor, 
         kn_store_open(&st, ":memory:", req, true, cfg, err))
         goto out;
     if (sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        load_centre(pg, kn_store_db(st), sensor, from, to, cfg->wide_ports, err) ||
+        load_centre(pg, kn_store_db(st), sensor, from, to, period, cfg->wide_ports, err) ||
         sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         if (!err->msg[0])
             kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(kn_store_db(st)));
@@ -257,7 +289,7 @@ int kn_cmd_central_report(int argc, char **argv)
         return 1;
     }
     r->period_kind = period;
-    if (kn_central_open(&st, url, sensor, INT32_MIN, INT32_MAX, &r->cfg, &err) ||
+    if (kn_central_open(&st, url, sensor, INT32_MIN, INT32_MAX, period, &r->cfg, &err) ||
         kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &err)) {
         fprintf(stderr, "kenchi central-report: %s\n", err.msg);
         goto out;
@@ -275,9 +307,10 @@ out:
 }
 
 static int open_all_sensors(struct kn_store **out, const char *url, int32_t from, int32_t to,
-                            struct kn_config *cfg, struct kn_err *err)
+                            enum kn_period_kind period, struct kn_config *cfg,
+                            struct kn_err *err)
 {
-    return kn_central_open(out, url, NULL, from, to, cfg, err);
+    return kn_central_open(out, url, NULL, from, to, period, cfg, err);
 }
 
 int kn_cmd_report_centre(int argc, char **argv)

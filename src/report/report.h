@@ -109,10 +109,12 @@ int kn_report_write(const struct kn_report *r, const char *format, const char *d
                     struct kn_err *err);
 
 /* Opens a sensor-network centre's figures of the days from..to (day
- * numbers; INT32_MIN and INT32_MAX for no bound) as a store
- * (kn_central_open with every sensor). 0 or -1 (err). */
+ * numbers; INT32_MIN and INT32_MAX for no bound), with its source figures
+ * by periods of kind `period`, as a store (kn_central_open with every
+ * sensor). 0 or -1 (err). */
 typedef int (*kn_report_open_centre_fn)(struct kn_store **out, const char *url, int32_t from,
-                                        int32_t to, struct kn_config *cfg, struct kn_err *err);
+                                        int32_t to, enum kn_period_kind period,
+                                        struct kn_config *cfg, struct kn_err *err);
 
 /* `kenchi report`: argv[0] is "report". A --db of postgresql://... is opened
  * with open_centre; where that is NULL (kenchi itself, which does not link

@@ -61,6 +61,15 @@ static void bind_range(sqlite3_stmt *st, int32_t from, int32_t to)
     sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
 }
 
+/* Resets st and binds ?1 to the day's text. */
+static void rebind_day(sqlite3_stmt *st, int32_t day)
+{
+    char text[16];
+    kn_day_format(day, text, sizeof text);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+}
+
 static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
 {
     sqlite3_stmt *st;
@@ -190,10 +199,7 @@ static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err
         return sql_fail(db, NULL, err);
     for (size_t i = 0; i < r->n_days; i++) {
         struct kn_report_day *d = &r->days[i];
-        char day[16];
-        kn_day_format(d->day, day, sizeof day);
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+        rebind_day(st, d->day);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             if (add_port_count(d, (uint32_t)sqlite3_column_int(st, 0),
@@ -362,8 +368,62 @@ static int add_day(struct kn_report_day *a, const struct kn_report_day *b, size_
     return merge_port_counts(a, b);
 }
 
+/* A centre's report (src/central/central_report.c) gives the source
+ * figures PostgreSQL computed, in two tables of its in-memory database,
+ * instead of every per-source record: per day and family, and per period
+ * label (of the report's period kind). */
+static bool sources_given(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    bool given = sqlite3_prepare_v2(db,
+                                    "SELECT 1 FROM sqlite_master WHERE name ="
+                                    " 'given_period_sources'",
+                                    -1, &st, NULL) == SQLITE_OK &&
+                 sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return given;
+}
+
+static int read_given_sources(sqlite3 *db, struct kn_report_day *days, size_t n_days,
+                              const char *label, uint64_t *distinct, struct kn_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT family, sources, wide FROM given_day_sources WHERE day = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    for (size_t i = 0; i < n_days; i++) {
+        struct kn_report_day *d = &days[i];
+        memset(d->sources, 0, sizeof d->sources);
+        memset(d->wide, 0, sizeof d->wide);
+        rebind_day(st, d->day);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int f = sqlite3_column_int(st, 0) == 4 ? KN_FAM_V4 : KN_FAM_V6;
+            d->sources[f] += (uint64_t)sqlite3_column_int64(st, 1);
+            d->wide[f] += (uint64_t)sqlite3_column_int64(st, 2);
+        }
+        if (rc != SQLITE_DONE)
+            return sql_fail(db, st, err);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT distinct_sources FROM given_period_sources WHERE label = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, NULL, err);
+    sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *distinct = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        kn_err_set(err, "the centre gave no distinct sources for period %s", label);
+    else
+        return sql_fail(db, st, err);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
 static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
+    bool given = sources_given(db);
     for (size_t i = 0; i < r->n_days;) {
         char label[16], next[16];
         period_label(r->period_kind, r->days[i].day, label, sizeof label);
@@ -373,8 +433,10 @@ static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
             if (strcmp(label, next))
                 break;
         }
-        uint64_t distinct;
-        if (kn_report_scan_sources(db, &r->days[i], j - i, r->cfg.wide_ports, &distinct, err))
+        uint64_t distinct = 0;
+        if (given ? read_given_sources(db, &r->days[i], j - i, label, &distinct, err)
+                  : kn_report_scan_sources(db, &r->days[i], j - i, r->cfg.wide_ports, &distinct,
+                                           err))
             return -1;
         /* Owned by r; freed by kn_report_free(). */
         struct kn_period *p = realloc(r->periods, (r->n_periods + 1) * sizeof *p);

@@ -104,6 +104,15 @@ for range in "${ranges[@]}"; do
   if [[ $a == "$b" ]]; then n_same=$((n_same + 1)); else echo "# differs: $range" >&2; fi
 done
 check central_report_db_url_ranges "$n_same" "${#ranges[@]}"
+# Each period kind: the centre computes the distinct sources of each
+# period by a label of its own, which must be the report's.
+n_same=0
+for period in day month half year; do
+  cmp -s <("$KENCHI" report --db "$PGURL" --format json --period $period 2>&1) \
+    <("$KENCHI" report --db "$TMP/all.db" --format json --period $period 2>&1) \
+    && n_same=$((n_same + 1))
+done
+check central_report_db_url_periods "$n_same" 4
 # A centre whose query fails mid-report (a table gone): a clear error and
 # exit 1, and the connection's results all read (no hang, no crash).
 psql -qtA "$PGURL" -c "ALTER TABLE day_tag_port RENAME TO day_tag_port_gone" >/dev/null
