@@ -16,6 +16,9 @@
 #                         analysed and pushed: only what it changed is sent
 #   push --full, last hour  the same push sending the whole day again, as
 #                         every push did before the centre kept a record
+#   centre report         `kenchi report --db postgresql://...` of the pushed
+#                         day, against `kenchi report` of the local database
+#                         (the same figures; checked equal), with peak RSS
 #
 # The server is a throwaway one (scripts/pg.sh: fsync off, as in the tests),
 # so the figures are the client's and the server's work, not the disk's.
@@ -115,6 +118,20 @@ if [[ -s $HOURS/23.pcap ]]; then
   incr_full_rows=$(sed -nE 's/.* ([0-9]+) rows\)$/\1/p' "$TMP/err")
 fi
 
+# The centre's report of the pushed day against the local one.
+report_of() { "$KENCHI" report --db "$1" --format json --period day; }
+centre_report() { report_of "$base/fresh$n" >"$TMP/centre.json"; }
+local_report() { report_of "$TMP/day.db" >"$TMP/local.json"; }
+best "centre report" centre_report
+report_centre=$BEST
+best "local report" local_report
+report_local=$BEST
+same=$(cmp -s <(jq -S '{days, periods}' "$TMP/centre.json") <(jq -S '{days, periods}' "$TMP/local.json") \
+  && echo "same figures" || echo "FIGURES DIFFER")
+rss_of() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+rss_centre=$(rss_of "$KENCHI" report --db "$base/fresh$n" --format json --period day)
+rss_local=$(rss_of "$KENCHI" report --db "$TMP/day.db" --format json --period day)
+
 printf 'push bench: %d rows (bench day: %s)\n' "$rows" "${F##*/}"
 printf '  %-22s %8.3f s  %9.0f rows/s\n' "push, new centre" "$(echo "$push_new / 1000000" | bc -l)" \
   "$(echo "$rows / ($push_new / 1000000)" | bc -l)"
@@ -133,3 +150,11 @@ if [[ -n $incr ]]; then
 else
   echo "  (no hourly files in $HOURS: bench/run.sh makes them; the day-in-progress pushes were not run)"
 fi
+printf '  %-22s %8.3f s  %6.1f MiB\n' "centre report" "$(echo "$report_centre / 1000000" | bc -l)" \
+  "$(echo "$rss_centre / 1024" | bc -l)"
+printf '  %-22s %8.3f s  %6.1f MiB\n' "local report" "$(echo "$report_local / 1000000" | bc -l)" \
+  "$(echo "$rss_local / 1024" | bc -l)"
+printf '  centre report / local report: %.1fx the time; %s\n' \
+  "$(echo "$report_centre / $report_local" | bc -l)" "$same"
+[[ $same == "same figures" ]] || exit 1
+

@@ -61,7 +61,7 @@ PGconn *kn_pg_connect(const char *url, struct kn_err *err)
     return pg;
 }
 
-static void pg_error(PGconn *pg, struct kn_err *err)
+void kn_pg_error(PGconn *pg, struct kn_err *err)
 {
     kn_err_set(err, "centre: %s", PQerrorMessage(pg));
     kn_pg_one_line(err->msg, sizeof err->msg);
@@ -74,7 +74,7 @@ PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *par
     PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        pg_error(pg, err);
+        kn_pg_error(pg, err);
         PQclear(res);
         return NULL;
     }
@@ -87,7 +87,7 @@ int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     PQclear(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        pg_error(pg, err);
+        kn_pg_error(pg, err);
         return -1;
     }
     return 0;
@@ -99,7 +99,7 @@ int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err)
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     PQclear(res);
     if (s != PGRES_COPY_IN) {
-        pg_error(pg, err);
+        kn_pg_error(pg, err);
         return -1;
     }
     return 0;
@@ -113,7 +113,7 @@ int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err)
     for (size_t off = 0; off < t->len; off += piece) {
         size_t n = t->len - off < piece ? t->len - off : piece;
         if (PQputCopyData(pg, t->buf + off, (int)n) != 1) {
-            pg_error(pg, err);
+            kn_pg_error(pg, err);
             return -1;
         }
     }
@@ -127,7 +127,7 @@ int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err)
     struct kn_err *e = abandon ? &mine : err; /* an abandoned copy keeps the caller's reason */
     int rc = 0;
     if (PQputCopyEnd(pg, abandon) != 1) {
-        pg_error(pg, e);
+        kn_pg_error(pg, e);
         rc = -1;
     }
     /* The copy's result, then NULL; a connection gone gives NULL at once. */
@@ -135,14 +135,14 @@ int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err)
     bool got = false;
     while ((res = PQgetResult(pg))) {
         if (!got && PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
-            pg_error(pg, e);
+            kn_pg_error(pg, e);
             rc = -1;
         }
         got = true;
         PQclear(res);
     }
     if (!got && rc == 0) {
-        pg_error(pg, e);
+        kn_pg_error(pg, e);
         rc = -1;
     }
     return abandon ? -1 : rc;

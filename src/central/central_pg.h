@@ -20,6 +20,9 @@ void kn_pg_one_line(char *msg, size_t size);
  * connection, freed by the caller with PQfinish, or NULL with err set. */
 PGconn *kn_pg_connect(const char *url, struct kn_err *err);
 
+/* Sets err to "centre: " and the connection's last error, on one line. */
+void kn_pg_error(PGconn *pg, struct kn_err *err);
+
 /* Runs sql (no parameters, no rows expected). 0 or -1. */
 int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err);
 

@@ -38,8 +38,7 @@ static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *const *par
     }
     int rc = 0;
     if (!PQsendQueryParams(pg, sel, n, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(pg)) {
-        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-        kn_pg_one_line(err->msg, sizeof err->msg);
+        kn_pg_error(pg, err);
         rc = -1;
     }
     /* Every result up to NULL is read, also after an error, so that the

@@ -141,15 +141,14 @@ static int centre_lines(PGconn *pg, const char *sensor, const struct day_table *
      * DateStyle. */
     if (!ok || kn_pg_exec(pg, "SET LOCAL DateStyle = 'ISO, YMD'", err)) {
         if (!ok)
-            kn_err_set(err, "centre: %s", PQerrorMessage(pg));
+            kn_pg_error(pg, err);
         return -1;
     }
     PGresult *res = PQexec(pg, sql);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     PQclear(res);
     if (s != PGRES_COPY_OUT) {
-        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-        kn_pg_one_line(err->msg, sizeof err->msg);
+        kn_pg_error(pg, err);
         return -1;
     }
     int rc = 0, n;
@@ -166,15 +165,13 @@ static int centre_lines(PGconn *pg, const char *sensor, const struct day_table *
     }
     while ((res = PQgetResult(pg))) {
         if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
-            kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-            kn_pg_one_line(err->msg, sizeof err->msg);
+            kn_pg_error(pg, err);
             rc = -1;
         }
         PQclear(res);
     }
     if (rc == 0 && n == -2) {
-        kn_err_set(err, "centre: %s", PQerrorMessage(pg));
-        kn_pg_one_line(err->msg, sizeof err->msg);
+        kn_pg_error(pg, err);
         rc = -1;
     }
     return rc;
