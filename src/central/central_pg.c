@@ -98,7 +98,7 @@ int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err)
     PGresult *res = PQexec(pg, sql);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     PQclear(res);
-    if (s != PGRES_COPY_IN) {
+    if (s != PGRES_COPY_IN && s != PGRES_COPY_OUT) {
         kn_pg_error(pg, err);
         return -1;
     }

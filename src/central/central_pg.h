@@ -37,7 +37,9 @@ PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *par
  * for the server's verdict on every row sent. With `abandon` (a reason,
  * e.g. the local read failed) the server is told to discard the copy and
  * -1 is returned with err left as the caller set it. A copy begun must be
- * ended before anything else runs on pg. Each: 0 or -1 (err). */
+ * ended before anything else runs on pg. kn_pg_copy_begin also starts a
+ * COPY ... TO STDOUT, whose rows the caller reads with PQgetCopyData.
+ * Each: 0 or -1 (err). */
 int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err);
 int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err);
 int kn_pg_copy_end(PGconn *pg, const char *abandon, struct kn_err *err);

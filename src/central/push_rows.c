@@ -144,13 +144,9 @@ static int centre_lines(PGconn *pg, const char *sensor, const struct day_table *
             kn_pg_error(pg, err);
         return -1;
     }
-    PGresult *res = PQexec(pg, sql);
-    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    PQclear(res);
-    if (s != PGRES_COPY_OUT) {
-        kn_pg_error(pg, err);
+    if (kn_pg_copy_begin(pg, sql, err))
         return -1;
-    }
+    PGresult *res;
     int rc = 0, n;
     char *line;
     /* Each line is read to the end of the copy, also after a failure here,
