@@ -21,12 +21,20 @@ A4=192.0.2.128/25; A6=2001:db8:0:1::/64; B4=198.51.100.128/25; B6=2001:db8:0:3::
 #   61 and 60 per sensor (not wide), 120 distinct for the network (wide).
 # 203.0.113.78: ports 1-60 at A, 41-90 at B: 110 pairs summed but only 90
 #   distinct: wide for nobody (a union, not a sum).
-t=1591315200
+# 203.0.113.79: ports 3001-3050 at A, 3051-3100 at B: 50 and 50, a union
+#   of exactly 100: wide for the network (the threshold counts).
+# 2020-06-07, seen by sensor A only: 203.0.113.80 on 100 ports (wide) and
+#   203.0.113.81 on 99 (not): a day whose sources no other sensor shares.
+t=1591315200 t7=1591488000
 { for p in $(seq 1000 1059) 7; do echo "$t 203.0.113.77 192.0.2.200 tcp dport=$p"; done
-  for p in $(seq 1 60); do echo "$t 203.0.113.78 192.0.2.201 tcp dport=$p"; done; } \
+  for p in $(seq 1 60); do echo "$t 203.0.113.78 192.0.2.201 tcp dport=$p"; done
+  for p in $(seq 3001 3050); do echo "$t 203.0.113.79 192.0.2.202 tcp dport=$p"; done
+  for p in $(seq 1 100); do echo "$t7 203.0.113.80 192.0.2.203 tcp dport=$p"; done
+  for p in $(seq 1 99); do echo "$t7 203.0.113.81 192.0.2.203 tcp dport=$p"; done; } \
   | python3 "$here/../analytics/mkpcap.py" "$TMP/ha.pcap"
 { for p in $(seq 2000 2058) 7; do echo "$t 203.0.113.77 198.51.100.200 tcp dport=$p"; done
-  for p in $(seq 41 90); do echo "$t 203.0.113.78 198.51.100.201 tcp dport=$p"; done; } \
+  for p in $(seq 41 90); do echo "$t 203.0.113.78 198.51.100.201 tcp dport=$p"; done
+  for p in $(seq 3051 3100); do echo "$t 203.0.113.79 198.51.100.202 tcp dport=$p"; done; } \
   | python3 "$here/../analytics/mkpcap.py" "$TMP/hb.pcap"
 
 "$KENCHI" analyze --db "$TMP/a.db" --sensor $A4 --sensor $A6 "$TMP/a.pcap" "$TMP/ha.pcap" >/dev/null 2>&1
@@ -77,10 +85,11 @@ else not_ok central_sensor_equals_local "$out"; fi
 
 # The hand-built day: sources and wide-port sources, network and per sensor.
 day() { python3 -c 'import json,sys
-d=[d for d in json.load(open(sys.argv[1]))["days"] if d["date"]=="2020-06-05"][0]
-print(d["sources"], d["wide_port_sources"])' "$1"; }
-check central_hand_network "$(day "$TMP/net.json")" "2 1"
-check central_hand_sensor_a "$(day "$TMP/net_a.json")" "2 0"
+d=[d for d in json.load(open(sys.argv[1]))["days"] if d["date"]==sys.argv[2]][0]
+print(d["sources"], d["wide_port_sources"])' "$1" "${2:-2020-06-05}"; }
+check central_hand_network "$(day "$TMP/net.json")" "3 2"
+check central_hand_sensor_a "$(day "$TMP/net_a.json")" "3 0"
+check central_hand_one_sensor_day "$(day "$TMP/net.json" 2020-06-07) $(day "$TMP/net_a.json" 2020-06-07)" "2 1 2 1"
 check central_files_once "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM files WHERE sensor = 'sensor-a'")" 2
 check central_partitions "$(psql -qtA "$PGURL" -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'source_day'::regclass")" 1
 
@@ -91,11 +100,11 @@ args=(--format json --from 2020-06-05 --period day --port tcp/7 --port tcp/23)
 check central_report_db_url "$(cmp -s "$TMP/url.json" "$TMP/oracle5.json" && echo same || head -c 200 "$TMP/url.err")" same
 check central_report_db_url_full "$("$KENCHI" report --db "$PGURL" --format json | cmp -s - "$TMP/oracle.json" && echo same)" same
 # The centre is read for the report's days only: ranges that begin or end
-# on the days with figures (2020-06-01 generated, 2020-06-05 by hand), and
+# on the days with figures (2020-06-01 generated, 2020-06-05 and -07 by hand), and
 # one between them with none, give exactly the offline report of the range.
 n_same=0
 ranges=("--to 2020-06-01" "--from 2020-06-01 --to 2020-06-01" "--from 2020-06-02 --to 2020-06-05"
-        "--from 2020-06-05 --to 2020-06-05" "--from 2020-06-02 --to 2020-06-04")
+        "--from 2020-06-05 --to 2020-06-05" "--from 2020-06-02 --to 2020-06-04" "--from 2020-06-06")
 for range in "${ranges[@]}"; do
   # shellcheck disable=SC2086 # the range is words
   a=$("$KENCHI" report --db "$PGURL" --format json --period day $range 2>&1; echo "rc=$?")
