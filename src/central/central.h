@@ -15,13 +15,15 @@
  * only `sensor` when not NULL, summed, into a new in-memory kenchi database
  * whose config is the centre's (prefixes: the union of the sensors').
  * Only the days from..to (day numbers, INT32_MIN and INT32_MAX for no
- * bound) are read; the files rows all are. The per-source records are not
- * copied: the centre computes their figures (per-source port sets unioned
- * across sensors) per day and per period of kind `period`, for
- * kn_report_load to read. *out is the caller's: kn_store_close(). 0 or -1
- * (err). */
+ * bound) are read; the files rows all are. Only what kn_report_load
+ * reads for the report `want` is copied: of the port rows, the IPv4 TCP
+ * ports with Mirai accesses and want's series (every sensor's rows of
+ * those keys, so each is exact); no tag rows; no per-source records, whose
+ * figures the centre computes (port sets unioned across sensors) per day
+ * and per period of want's kind. *out is the caller's: kn_store_close().
+ * 0 or -1 (err). */
 int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
-                    int32_t to, enum kn_period_kind period, struct kn_config *cfg,
+                    int32_t to, const struct kn_report *want, struct kn_config *cfg,
                     struct kn_err *err);
 
 /* What a push sent. */

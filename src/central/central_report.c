@@ -76,13 +76,30 @@ static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *const *par
     WHERE_SENSOR " AND ($2::date IS NULL OR day >= $2::date)"                               \
                  " AND ($3::date IS NULL OR day <= $3::date)"
 
+/* An int[] literal of the series' protocols (or ports): "{6,17}". */
+#define SERIES_ARRAY_SIZE (KN_REPORT_MAX_SERIES * 11 + 3)
+static void series_array(const struct kn_report *want, bool port, char out[SERIES_ARRAY_SIZE])
+{
+    size_t n = 0;
+    out[n++] = '{';
+    for (size_t i = 0; i < want->n_series; i++)
+        n += (size_t)snprintf(out + n, SERIES_ARRAY_SIZE - n, "%s%u", i ? "," : "",
+                              port ? want->series[i].port : want->series[i].proto);
+    snprintf(out + n, SERIES_ARRAY_SIZE - n, "}");
+}
+
 static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from, int32_t to,
-                       enum kn_period_kind period, uint32_t wide, struct kn_err *err)
+                       const struct kn_report *want, uint32_t wide, struct kn_err *err)
 {
     char first[16], last[16];
     kn_day_format(from, first, sizeof first);
     kn_day_format(to, last, sizeof last);
-    const char *p[3] = {sensor, from == INT32_MIN ? NULL : first, to == INT32_MAX ? NULL : last};
+    /* $4 and $5: the series' protocols and ports, as array literals. */
+    char protos[SERIES_ARRAY_SIZE], ports[SERIES_ARRAY_SIZE];
+    series_array(want, false, protos);
+    series_array(want, true, ports);
+    const char *p[5] = {sensor, from == INT32_MIN ? NULL : first, to == INT32_MAX ? NULL : last,
+                        protos, ports};
     /* The source figures are computed here, not from per-source records
      * loaded into the local database (a /8's day is ten million of them;
      * report_load.c reads these tables instead). A source of the network
@@ -144,7 +161,7 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
     snprintf(period_sql, sizeof period_sql,
              "SELECT l, count(*) FROM (SELECT DISTINCT %s l, addr COLLATE \"C\" FROM source_day"
              WHERE_SENSOR_DAYS ") d GROUP BY l",
-             label[period]);
+             label[want->period_kind]);
     if (sqlite3_exec(db,
                      "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
                      " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
@@ -160,16 +177,22 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
                 " sum(tag_zmap), sum(tag_masscan), sum(tag_nmap) FROM day_family"
                 WHERE_SENSOR_DAYS " GROUP BY day, family ORDER BY day, family",
                 p, 3, "INSERT INTO day_family VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err) ||
+                   /* Only the port rows the report reads (report.h): a
+                    * bench day has 129,000 and the 60-day file 1.9
+                    * million, of which it reads the few IPv4 TCP ports
+                    * with Mirai accesses and its --port series. Every
+                    * sensor's row of such a key is summed, so each row
+                    * copied is the network's whole. No tag rows: the
+                    * report reads none. */
                    fill(pg, db,
                         "SELECT to_char(day, 'YYYY-MM-DD'), family, proto, port, sum(accesses),"
                         " sum(probes), sum(mirai) FROM day_port" WHERE_SENSOR_DAYS
+                        " AND ((family = 4 AND proto = 6 AND (day, port) IN (SELECT day, port"
+                        " FROM day_port" WHERE_SENSOR_DAYS
+                        " AND family = 4 AND proto = 6 AND mirai > 0))"
+                        " OR (proto, port) IN (SELECT * FROM unnest($4::int[], $5::int[])))"
                         " GROUP BY day, family, proto, port ORDER BY day, family, proto, port",
-                        p, 3, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err) ||
-                   fill(pg, db,
-                        "SELECT to_char(day, 'YYYY-MM-DD'), tag, proto, port, sum(probes)"
-                        " FROM day_tag_port" WHERE_SENSOR_DAYS " GROUP BY day, tag, proto, port"
-                        " ORDER BY day, tag COLLATE \"C\", proto, port",
-                        p, 3, "INSERT INTO day_tag_port VALUES (?,?,?,?,?)", err) ||
+                        p, 5, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err) ||
                    kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
                    fill(pg, db, day_sql, p, 3, "INSERT INTO given_day_sources VALUES (?,?,?,?)",
                         err) ||
@@ -235,7 +258,7 @@ static int load_config(PGconn *pg, const char *sensor, struct kn_config_request 
 }
 
 int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
-                    int32_t to, enum kn_period_kind period, struct kn_config *cfg,
+                    int32_t to, const struct kn_report *want, struct kn_config *cfg,
                     struct kn_err *err)
 {
     *out = NULL;
@@ -256,7 +279,7 @@ int kn_central_open(struct kn_store **out, const char *url, const char *sensor, 
         kn_store_open(&st, ":memory:", req, true, cfg, err))
         goto out;
     if (sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        load_centre(pg, kn_store_db(st), sensor, from, to, period, cfg->wide_ports, err) ||
+        load_centre(pg, kn_store_db(st), sensor, from, to, want, cfg->wide_ports, err) ||
         sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         if (!err->msg[0])
             kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(kn_store_db(st)));
@@ -320,7 +343,7 @@ int kn_cmd_central_report(int argc, char **argv)
         return 1;
     }
     r->period_kind = period;
-    if (kn_central_open(&st, url, sensor, INT32_MIN, INT32_MAX, period, &r->cfg, &err) ||
+    if (kn_central_open(&st, url, sensor, INT32_MIN, INT32_MAX, r, &r->cfg, &err) ||
         kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &err)) {
         fprintf(stderr, "kenchi central-report: %s\n", err.msg);
         goto out;
@@ -338,10 +361,10 @@ out:
 }
 
 static int open_all_sensors(struct kn_store **out, const char *url, int32_t from, int32_t to,
-                            enum kn_period_kind period, struct kn_config *cfg,
+                            const struct kn_report *want, struct kn_config *cfg,
                             struct kn_err *err)
 {
-    return kn_central_open(out, url, NULL, from, to, period, cfg, err);
+    return kn_central_open(out, url, NULL, from, to, want, cfg, err);
 }
 
 int kn_cmd_report_centre(int argc, char **argv)

@@ -74,7 +74,11 @@ int kn_report_parse_period(const char *text, enum kn_period_kind *kind);
 
 /* Loads days in [from, to] (day numbers; INT32_MIN/INT32_MAX for open ends)
  * and builds the periods. r->cfg, r->series/n_series and r->period_kind must
- * be set before. Free with kn_report_free(). 0 or -1. */
+ * be set before. Free with kn_report_free(). 0 or -1.
+ * Of the port tables it reads only day_port: the IPv4 TCP rows with Mirai
+ * accesses and the rows of r's series (a centre loads no others, see
+ * central/central.h); per-source figures come from source_day, or from
+ * given_day_sources and given_period_sources where those exist. */
 int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_t to,
                    struct kn_err *err);
 void kn_report_free(struct kn_report *r);
@@ -109,11 +113,11 @@ int kn_report_write(const struct kn_report *r, const char *format, const char *d
                     struct kn_err *err);
 
 /* Opens a sensor-network centre's figures of the days from..to (day
- * numbers; INT32_MIN and INT32_MAX for no bound), with its source figures
- * by periods of kind `period`, as a store (kn_central_open with every
- * sensor). 0 or -1 (err). */
+ * numbers; INT32_MIN and INT32_MAX for no bound) as a store, with what the
+ * report `want` will read (its period kind and series) and no more
+ * (kn_central_open with every sensor). 0 or -1 (err). */
 typedef int (*kn_report_open_centre_fn)(struct kn_store **out, const char *url, int32_t from,
-                                        int32_t to, enum kn_period_kind period,
+                                        int32_t to, const struct kn_report *want,
                                         struct kn_config *cfg, struct kn_err *err);
 
 /* `kenchi report`: argv[0] is "report". A --db of postgresql://... is opened

@@ -118,7 +118,7 @@ int kn_report_main(int argc, char **argv, kn_report_open_centre_fn open_centre)
         fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;
     }
-    if (centre ? open_centre(&st, db, from, to, r->period_kind, &r->cfg, &err)
+    if (centre ? open_centre(&st, db, from, to, r, &r->cfg, &err)
                : kn_store_open(&st, db, NULL, false, &r->cfg, &err)) {
         fprintf(stderr, "kenchi report: %s\n", err.msg);
         goto out;

@@ -99,6 +99,17 @@ args=(--format json --from 2020-06-05 --period day --port tcp/7 --port tcp/23)
 "$KENCHI" report --db "$TMP/all.db" "${args[@]}" >"$TMP/oracle5.json"
 check central_report_db_url "$(cmp -s "$TMP/url.json" "$TMP/oracle5.json" && echo same || head -c 200 "$TMP/url.err")" same
 check central_report_db_url_full "$("$KENCHI" report --db "$PGURL" --format json | cmp -s - "$TMP/oracle.json" && echo same)" same
+# The centre copies only the port rows the report reads: its Mirai ports
+# and the --port series. tcp/23 is both a Mirai port and a series here,
+# seen by both sensors; udp/53 a series of another protocol.
+args=(--format json --period day --port tcp/23 --port udp/53 --port tcp/7)
+"$KENCHI" report --db "$PGURL" "${args[@]}" >"$TMP/url_ports.json" 2>"$TMP/url.err"
+"$KENCHI" report --db "$TMP/all.db" "${args[@]}" >"$TMP/oracle_ports.json"
+check central_report_db_url_series_nonzero "$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); m=d["days"][0]["mirai_by_port"]
+print(*[sum(x["accesses"] > 0 for x in s["days"]) > 0 for s in d["ports"]], m.get("23", 0) > 0)' "$TMP/oracle_ports.json")" \
+  "True True True True"
+check central_report_db_url_series "$(cmp -s "$TMP/url_ports.json" "$TMP/oracle_ports.json" && echo same || head -c 200 "$TMP/url.err")" same
 # The centre is read for the report's days only: ranges that begin or end
 # on the days with figures (2020-06-01 generated, 2020-06-05 and -07 by hand), and
 # one between them with none, give exactly the offline report of the range.
@@ -124,11 +135,11 @@ done
 check central_report_db_url_periods "$n_same" 4
 # A centre whose query fails mid-report (a table gone): a clear error and
 # exit 1, and the connection's results all read (no hang, no crash).
-psql -qtA "$PGURL" -c "ALTER TABLE day_tag_port RENAME TO day_tag_port_gone" >/dev/null
+psql -qtA "$PGURL" -c "ALTER TABLE source_day RENAME TO source_day_gone" >/dev/null
 if "$KENCHI" report --db "$PGURL" --format json >/dev/null 2>"$TMP/gone.err"; then
-  not_ok central_report_query_fails "a report without day_tag_port succeeded"
+  not_ok central_report_query_fails "a report without source_day succeeded"
 else
   check central_report_query_fails \
-    "$(grep -c 'kenchi report: centre: ERROR: *relation "day_tag_port" does not exist' "$TMP/gone.err")" 1
+    "$(grep -c 'kenchi report: centre: ERROR: *relation "source_day" does not exist' "$TMP/gone.err")" 1
 fi
-psql -qtA "$PGURL" -c "ALTER TABLE day_tag_port_gone RENAME TO day_tag_port" >/dev/null
+psql -qtA "$PGURL" -c "ALTER TABLE source_day_gone RENAME TO source_day" >/dev/null
