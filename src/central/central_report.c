@@ -1,11 +1,10 @@
-/* `kenchi central-report --central URL [--sensor NAME] [--format ...]`:
+/* The centre's report (`kenchi central-report`, `kenchi report --db URL`):
  * the report's figures, network-wide or for one sensor. The centre's rows
  * are summed over sensors into an in-memory kenchi database with the union
  * of the sensors' prefixes, except the per-source records, whose figures
  * the centre computes (port sets unioned, so a source that is wide only
  * for the network counts as wide); the ordinary report code (report/)
  * computes and prints the figures. */
-#include <getopt.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,11 +15,6 @@
 #include "central/central_pg.h"
 #include "report/report.h"
 #include "store/store.h"
-
-static const char usage_text[] =
-    "usage: kenchi central-report --central postgresql://... [--sensor NAME]\n"
-    "                             [--format table|json|csv] [--period day|month|half|year]\n"
-    "  The report's figures over every sensor pushed to the centre (or one sensor).\n";
 
 /* Copies the centre's result rows of `sel` (text parameters params[0..n-1])
  * into the local table with `ins`. The rows are read one at a time
@@ -296,78 +290,10 @@ out:
 
 int kn_cmd_central_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"central", required_argument, NULL, 'c'},
-        {"sensor", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"period", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *url = NULL, *sensor = NULL, *format = "table";
-    enum kn_period_kind period = KN_PERIOD_MONTH; /* as `kenchi report` */
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': url = optarg; break;
-        case 's': sensor = optarg; break;
-        case 'f':
-            format = optarg;
-            if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
-                fprintf(stderr, "kenchi central-report: --format table, json or csv\n");
-                return 2;
-            }
-            break;
-        case 'p':
-            if (kn_report_parse_period(optarg, &period)) {
-                fprintf(stderr, "kenchi central-report: --period day, month, half or year\n");
-                return 2;
-            }
-            break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        default: fputs(usage_text, stderr); return 2;
-        }
-    }
-    if (!url || optind < argc) {
-        fprintf(stderr, "kenchi central-report: %s\n\n%s",
-                url ? "unexpected argument" : "--central URL is required", usage_text);
-        return 2;
-    }
-    struct kn_err err = {{0}};
-    int status = 1;
-    struct kn_report *r = calloc(1, sizeof *r); /* large; freed below */
-    struct kn_store *st = NULL;
-    if (!r) {
-        fprintf(stderr, "kenchi central-report: out of memory\n");
-        return 1;
-    }
-    r->period_kind = period;
-    if (kn_central_open(&st, url, sensor, INT32_MIN, INT32_MAX, r, &r->cfg, &err) ||
-        kn_report_load(r, kn_store_db(st), INT32_MIN, INT32_MAX, &err)) {
-        fprintf(stderr, "kenchi central-report: %s\n", err.msg);
-        goto out;
-    }
-    if (kn_report_write(r, format, sensor ? sensor : "centre", stdout, &err)) {
-        fprintf(stderr, "kenchi central-report: %s\n", err.msg);
-        goto out;
-    }
-    status = 0;
-out:
-    kn_store_close(st);
-    kn_report_free(r);
-    free(r);
-    return status;
-}
-
-static int open_all_sensors(struct kn_store **out, const char *url, int32_t from, int32_t to,
-                            const struct kn_report *want, struct kn_config *cfg,
-                            struct kn_err *err)
-{
-    return kn_central_open(out, url, NULL, from, to, want, cfg, err);
+    return kn_report_main(argc, argv, true, kn_central_open);
 }
 
 int kn_cmd_report_centre(int argc, char **argv)
 {
-    return kn_report_main(argc, argv, open_all_sensors);
+    return kn_report_main(argc, argv, false, kn_central_open);
 }

@@ -113,17 +113,23 @@ int kn_report_write(const struct kn_report *r, const char *format, const char *d
                     struct kn_err *err);
 
 /* Opens a sensor-network centre's figures of the days from..to (day
- * numbers; INT32_MIN and INT32_MAX for no bound) as a store, with what the
- * report `want` will read (its period kind and series) and no more
- * (kn_central_open with every sensor). 0 or -1 (err). */
-typedef int (*kn_report_open_centre_fn)(struct kn_store **out, const char *url, int32_t from,
-                                        int32_t to, const struct kn_report *want,
-                                        struct kn_config *cfg, struct kn_err *err);
+ * numbers; INT32_MIN and INT32_MAX for no bound) as a store: every
+ * sensor's, or only `sensor`'s when not NULL, with what the report `want`
+ * will read (its period kind and series) and no more (kn_central_open).
+ * 0 or -1 (err). */
+typedef int (*kn_report_open_centre_fn)(struct kn_store **out, const char *url,
+                                        const char *sensor, int32_t from, int32_t to,
+                                        const struct kn_report *want, struct kn_config *cfg,
+                                        struct kn_err *err);
 
-/* `kenchi report`: argv[0] is "report". A --db of postgresql://... is opened
- * with open_centre; where that is NULL (kenchi itself, which does not link
- * libpq), the command is handed to the kenchi-network helper. */
-int kn_report_main(int argc, char **argv, kn_report_open_centre_fn open_centre);
+/* `kenchi report` (centre_only false: argv[0] is "report", --db PATH or a
+ * centre URL) and `kenchi central-report` (centre_only: argv[0] is
+ * "central-report", --central URL): one set of options, so a centre's
+ * report, network-wide or with --sensor NAME, takes every option of a
+ * local one. A centre URL is opened with open_centre; where that is NULL
+ * (kenchi itself, which does not link libpq), the command is handed to the
+ * kenchi-network helper. */
+int kn_report_main(int argc, char **argv, bool centre_only, kn_report_open_centre_fn open_centre);
 int kn_cmd_report(int argc, char **argv);
 
 #endif

@@ -110,6 +110,29 @@ d=json.load(open(sys.argv[1])); m=d["days"][0]["mirai_by_port"]
 print(*[sum(x["accesses"] > 0 for x in s["days"]) > 0 for s in d["ports"]], m.get("23", 0) > 0)' "$TMP/oracle_ports.json")" \
   "True True True True"
 check central_report_db_url_series "$(cmp -s "$TMP/url_ports.json" "$TMP/oracle_ports.json" && echo same || head -c 200 "$TMP/url.err")" same
+# One sensor's report takes every option of `kenchi report`, through either
+# command, and equals that sensor's own report with the same options.
+args=(--format json --from 2020-06-05 --period day --port tcp/7 --port tcp/3001)
+"$KENCHI" central-report --central "$PGURL" --sensor sensor-a "${args[@]}" >"$TMP/cr_a.json" 2>"$TMP/cr.err"
+"$KENCHI" report --db "$TMP/a.db" "${args[@]}" >"$TMP/local_a.json"
+check central_report_sensor_options \
+  "$(cmp -s "$TMP/cr_a.json" "$TMP/local_a.json" && echo same || head -c 200 "$TMP/cr.err")" same
+"$KENCHI" report --db "$PGURL" --sensor sensor-b --to 2020-06-04 --period year --port tcp/23 \
+  --format csv >"$TMP/url_b.csv" 2>"$TMP/cr.err"
+"$KENCHI" report --db "$TMP/b.db" --to 2020-06-04 --period year --port tcp/23 --format csv >"$TMP/local_b.csv"
+check central_report_db_url_sensor \
+  "$(cmp -s "$TMP/url_b.csv" "$TMP/local_b.csv" && echo same || head -c 200 "$TMP/cr.err")" same
+# Misused: each command's own name for the database, --sensor only for a
+# centre, a sensor the centre does not have.
+misuse() { "$KENCHI" "$@" >/dev/null 2>"$TMP/misuse.err"; echo "$? $(head -n 1 "$TMP/misuse.err")"; }
+check central_report_misuse_db "$(misuse central-report --db "$PGURL")" \
+  "2 kenchi central-report: the centre is --central URL"
+check central_report_misuse_file "$(misuse central-report --central "$TMP/a.db")" \
+  "2 kenchi central-report: --central '$TMP/a.db': expected postgresql://... or postgres://..."
+check central_report_misuse_local_sensor "$(misuse report --db "$TMP/a.db" --sensor sensor-a)" \
+  "2 kenchi report: --sensor NAME selects one sensor of a centre (--db postgresql://...); a local database is one sensor's already"
+check central_report_misuse_unknown_sensor "$(misuse report --db "$PGURL" --sensor nobody)" \
+  "1 kenchi report: no sensor 'nobody' at the centre"
 # The centre is read for the report's days only: ranges that begin or end
 # on the days with figures (2020-06-01 generated, 2020-06-05 and -07 by hand), and
 # one between them with none, give exactly the offline report of the range.
