@@ -19,6 +19,9 @@
 #   centre report         `kenchi report --db postgresql://...` of the pushed
 #                         day, against `kenchi report` of the local database
 #                         (the same figures; checked equal), with peak RSS
+#   centre report, 2 sensors  the same day pushed again as a second sensor:
+#                         the network-wide merge of every source (checked:
+#                         the local report's sources, twice its accesses)
 #
 # The server is a throwaway one (scripts/pg.sh: fsync off, as in the tests),
 # so the figures are the client's and the server's work, not the disk's.
@@ -132,6 +135,22 @@ rss_of() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 rss_centre=$(rss_of "$KENCHI" report --db "$base/fresh$n" --format json --period day)
 rss_local=$(rss_of "$KENCHI" report --db "$TMP/day.db" --format json --period day)
 
+# The same day pushed again as a second sensor: every source is then seen
+# by two sensors, so the report takes the network-wide merge by address
+# (a one-sensor day skips it). Against the local report: the same
+# sources, wide-port sources and distinct sources, twice the accesses.
+"$NETWORK" push --db "$TMP/day.db" --central "$base/fresh$n" --sensor-name bench-twin 2>/dev/null
+twin_report() { report_of "$base/fresh$n" >"$TMP/twin.json"; }
+best "centre report, 2 sensors" twin_report
+report_twin=$BEST
+twin=$(jq -n --slurpfile c "$TMP/twin.json" --slurpfile l "$TMP/local.json" '
+  [$c[0].days, $l[0].days] | transpose | all(.[0].sources == .[1].sources
+    and .[0].wide_port_sources == .[1].wide_port_sources and .[0].accesses == 2 * .[1].accesses)
+  and ([$c[0].periods, $l[0].periods] | transpose
+    | all(.[0].totals.distinct_sources == .[1].totals.distinct_sources))
+  and ($c[0].days | length) == ($l[0].days | length) and ($c[0].days | length) > 0' \
+  | sed "s/^true$/the local report's sources, twice its accesses/; s/^false$/FIGURES DIFFER from the local report/")
+
 printf 'push bench: %d rows (bench day: %s)\n' "$rows" "${F##*/}"
 printf '  %-22s %8.3f s  %9.0f rows/s\n' "push, new centre" "$(echo "$push_new / 1000000" | bc -l)" \
   "$(echo "$rows / ($push_new / 1000000)" | bc -l)"
@@ -156,5 +175,7 @@ printf '  %-22s %8.3f s  %6.1f MiB\n' "local report" "$(echo "$report_local / 10
   "$(echo "$rss_local / 1024" | bc -l)"
 printf '  centre report / local report: %.1fx the time; %s\n' \
   "$(echo "$report_centre / $report_local" | bc -l)" "$same"
-[[ $same == "same figures" ]] || exit 1
+printf '  %-22s %8.3f s  (%s)\n' "centre report, 2 sensors" \
+  "$(echo "$report_twin / 1000000" | bc -l)" "$twin"
+[[ $same == "same figures" && $twin == "the local report's sources, twice its accesses" ]] || exit 1
 
