@@ -82,6 +82,15 @@ static void series_array(const struct kn_report *want, bool port, char out[SERIE
     snprintf(out + n, SERIES_ARRAY_SIZE - n, "}");
 }
 
+/* Runs the statements `sql` on the local (in-memory) database. 0 or -1. */
+static int local_exec(sqlite3 *db, const char *sql, struct kn_err *err)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
 /* Runs `sql` on the local database, which must give one text value or
  * NULL; *out gets a copy of it (NULL for NULL), the caller's to free. */
 static int local_text(sqlite3 *db, const char *sql, char **out, struct kn_err *err)
@@ -141,35 +150,27 @@ static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint3
              " count(*) n, count(*) FILTER (WHERE nports >= %u) nw FROM source_day"
              WHERE_SENSOR_DAYS " GROUP BY sensor, day, family) a GROUP BY day, 2",
              wide);
-    if (sqlite3_exec(db,
-                     "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
-                     " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
-                     "CREATE TEMP TABLE centre_day_sensors (day TEXT, family INTEGER,"
-                     " sources INTEGER, wide INTEGER, sensors INTEGER)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-        return -1;
-    }
     char *shared = NULL; /* the days several sensors saw, as a date[] literal; owned here */
-    if (kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
+    if (local_exec(db,
+                   "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
+                   " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
+                   "CREATE TEMP TABLE centre_day_sensors (day TEXT, family INTEGER,"
+                   " sources INTEGER, wide INTEGER, sensors INTEGER)",
+                   err) ||
+        kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
         fill(pg, db, sql, p, 3, "INSERT INTO centre_day_sensors VALUES (?,?,?,?,?)", err) ||
         local_text(db,
                    "SELECT '{' || group_concat(day) || '}' FROM"
                    " (SELECT DISTINCT day FROM centre_day_sensors WHERE sensors > 1)",
                    &shared, err))
         return -1;
-    if (sqlite3_exec(db,
-                     "INSERT INTO given_day_sources SELECT day, family, sources, wide"
-                     " FROM centre_day_sensors WHERE day NOT IN"
-                     " (SELECT day FROM centre_day_sensors WHERE sensors > 1);"
-                     "DROP TABLE centre_day_sensors",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-        free(shared);
-        return -1;
-    }
-    int rc = 0;
-    if (shared) {
+    int rc = local_exec(db,
+                        "INSERT INTO given_day_sources SELECT day, family, sources, wide"
+                        " FROM centre_day_sensors WHERE day NOT IN"
+                        " (SELECT day FROM centre_day_sensors WHERE sensors > 1);"
+                        "DROP TABLE centre_day_sensors",
+                        err);
+    if (rc == 0 && shared) {
         snprintf(sql, sizeof sql,
                  "WITH u AS (SELECT day, CASE WHEN family = 4 THEN 4 ELSE 6 END f,"
                  " addr COLLATE \"C\" addr, bool_or(nports >= %u) w, count(*) k, sum(nports) t"
@@ -220,13 +221,11 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
              "SELECT l, count(*) FROM (SELECT DISTINCT %s l, addr COLLATE \"C\" FROM source_day"
              WHERE_SENSOR_DAYS ") d GROUP BY l",
              label[want->period_kind]);
-    if (sqlite3_exec(db,
-                     "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
-                     " distinct_sources INTEGER) WITHOUT ROWID",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+    if (local_exec(db,
+                   "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
+                   " distinct_sources INTEGER) WITHOUT ROWID",
+                   err))
         return -1;
-    }
     return fill(pg, db,
                 "SELECT to_char(day, 'YYYY-MM-DD'), family, sum(accesses), sum(low_port),"
                 " sum(high_port), sum(mirai), sum(rdp_3389), sum(backscatter), sum(tag_mirai),"
