@@ -82,6 +82,114 @@ static void series_array(const struct kn_report *want, bool port, char out[SERIE
     snprintf(out + n, SERIES_ARRAY_SIZE - n, "}");
 }
 
+/* Runs the statements `sql` on the local (in-memory) database. 0 or -1. */
+static int local_exec(sqlite3 *db, const char *sql, struct kn_err *err)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+/* Runs `sql` on the local database, which must give one text value or
+ * NULL; *out gets a copy of it (NULL for NULL), the caller's to free. */
+static int local_text(sqlite3 *db, const char *sql, char **out, struct kn_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int rc = 0;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+        rc = -1;
+    } else if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+               !(*out = strdup((const char *)sqlite3_column_text(st, 0)))) {
+        kn_err_set(err, "out of memory");
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Sources and wide-port sources per day and family (given_day_sources),
+ * computed by the centre: a /8's day is ten million per-source records,
+ * which are never loaded here (report_load.c reads these figures instead
+ * of source_day). A source of the network is wide when any sensor saw it
+ * wide, or when the union of the sensors' exact port sets reaches the
+ * threshold. p: $1-$3 of WHERE_SENSOR_DAYS.
+ *
+ * First, each sensor's own figures per day and family, one pass without
+ * grouping by address (1.2 s for the 10-million-source day). A day that
+ * only one sensor saw (every day of a one-sensor report) takes them as
+ * they are: by the key (sensor, day, addr) its sources are distinct
+ * already.
+ * Then, only if there are any, the days that several sensors saw, grouped
+ * by address (an address has one family), each group once. Item 49's
+ * query joined that grouping back to itself, and its plan rested on the
+ * partitioned table's statistics, which autovacuum never gathers: on a
+ * centre left to it, it sorted every record for a merge join (37 s for one
+ * sensor's day). Addresses sort bytewise (COLLATE "C") whatever the
+ * centre's locale: only equality matters here. A source that several
+ * sensors saw, wide at none, is wide only if the union of its port sets
+ * reaches the threshold, which needs the sum of their sizes (t) to reach
+ * it first; only those few sources have their sets read again, by the
+ * key's index. The planner's cost of those lookups, multiplied by every
+ * group, crosses the threshold for inlining in JIT, which takes longer
+ * than a small centre's whole query (0.56 s against 0.29 s without it)
+ * and gains the 10-million-source day nothing, so it is off for both. */
+static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint32_t wide,
+                            struct kn_err *err)
+{
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT to_char(day, 'YYYY-MM-DD'), CASE WHEN family = 4 THEN 4 ELSE 6 END f,"
+             " sum(n), sum(nw), count(DISTINCT sensor) FROM (SELECT sensor, day, family,"
+             " count(*) n, count(*) FILTER (WHERE nports >= %u) nw FROM source_day"
+             WHERE_SENSOR_DAYS " GROUP BY sensor, day, family) a GROUP BY day, 2",
+             wide);
+    char *shared = NULL; /* the days several sensors saw, as a date[] literal; owned here */
+    if (local_exec(db,
+                   "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
+                   " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
+                   "CREATE TEMP TABLE centre_day_sensors (day TEXT, family INTEGER,"
+                   " sources INTEGER, wide INTEGER, sensors INTEGER)",
+                   err) ||
+        kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
+        fill(pg, db, sql, p, 3, "INSERT INTO centre_day_sensors VALUES (?,?,?,?,?)", err) ||
+        local_text(db,
+                   "SELECT '{' || group_concat(day) || '}' FROM"
+                   " (SELECT DISTINCT day FROM centre_day_sensors WHERE sensors > 1)",
+                   &shared, err))
+        return -1;
+    int rc = local_exec(db,
+                        "INSERT INTO given_day_sources SELECT day, family, sources, wide"
+                        " FROM centre_day_sensors WHERE day NOT IN"
+                        " (SELECT day FROM centre_day_sensors WHERE sensors > 1);"
+                        "DROP TABLE centre_day_sensors",
+                        err);
+    if (rc == 0 && shared) {
+        snprintf(sql, sizeof sql,
+                 "WITH u AS (SELECT day, CASE WHEN family = 4 THEN 4 ELSE 6 END f,"
+                 " addr COLLATE \"C\" addr, bool_or(nports >= %u) w, count(*) k, sum(nports) t"
+                 " FROM source_day" WHERE_SENSOR_DAYS " AND day = ANY ($4::date[]) GROUP BY 1, 2, 3)"
+                 " SELECT to_char(day, 'YYYY-MM-DD'), f, count(*), count(*) FILTER (WHERE w"
+                 " OR (k > 1 AND t >= %u AND (SELECT count(DISTINCT x) FROM source_day s,"
+                 " unnest(s.ports) x WHERE s.sensor = ANY (ARRAY(SELECT DISTINCT sensor"
+                 " FROM sensor_prefix" WHERE_SENSOR ")) AND s.day = u.day"
+                 " AND s.addr = u.addr COLLATE \"default\") >= %u)) FROM u GROUP BY day, f",
+                 wide, wide, wide);
+        const char *pm[4] = {p[0], p[1], p[2], shared};
+        rc = fill(pg, db, sql, pm, 4, "INSERT INTO given_day_sources VALUES (?,?,?,?)", err);
+    }
+    free(shared);
+    if (rc == 0 && kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = DEFAULT", err))
+        rc = -1;
+    return rc;
+}
+
 static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from, int32_t to,
                        const struct kn_report *want, uint32_t wide, struct kn_err *err)
 {
@@ -94,50 +202,7 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
     series_array(want, true, ports);
     const char *p[5] = {sensor, from == INT32_MIN ? NULL : first, to == INT32_MAX ? NULL : last,
                         protos, ports};
-    /* The source figures are computed here, not from per-source records
-     * loaded into the local database (a /8's day is ten million of them;
-     * report_load.c reads these tables instead). A source of the network
-     * is wide when any sensor saw it wide, or when the union of the
-     * sensors' exact port sets reaches the threshold.
-     *
-     * a: each sensor's own figures per day, one pass without grouping by
-     * address. A day that only one sensor saw (every day of a
-     * one-sensor report) takes them as they are: by the key (sensor, day,
-     * addr) its sources are distinct already. On the 10-million-source
-     * day: 1.2 s instead of 12-37 s.
-     * u: the days that two or more sensors saw, grouped by address (an
-     * address has one family), each group once (no join back to its own result, whose size the planner
-     * guessed from the partitioned table's statistics, which autovacuum
-     * never gathers: unanalysed, it sorted every record for a merge join,
-     * 37 s for one sensor's day). Addresses sort bytewise (COLLATE "C"),
-     * whatever the centre's locale: only equality matters here.
-     * A source seen by several sensors and wide at none is wide only if
-     * the union of its port sets reaches the threshold, which needs the
-     * sum of their sizes (t) to reach it first; only those few sources
-     * have their sets read again, by the key's index. The planner's cost
-     * of those lookups, multiplied by every group, crosses the threshold
-     * for inlining in JIT, which then takes longer than a small centre's
-     * whole query (the 60-day file: 0.56 s, 0.29 s without inlining;
-     * the 10-million-source day gains nothing from it), so it is off
-     * for this query (below). */
-    char day_sql[4096], period_sql[1024];
-    snprintf(day_sql, sizeof day_sql,
-             "WITH a AS MATERIALIZED (SELECT sensor, day, family, count(*) n,"
-             " count(*) FILTER (WHERE nports >= %u) nw FROM source_day" WHERE_SENSOR_DAYS
-             " GROUP BY sensor, day, family),"
-             " m AS MATERIALIZED (SELECT day FROM a GROUP BY day HAVING count(DISTINCT sensor) > 1),"
-             " u AS (SELECT day, CASE WHEN family = 4 THEN 4 ELSE 6 END f, addr COLLATE \"C\" addr,"
-             " bool_or(nports >= %u) w, count(*) k, sum(nports) t FROM source_day"
-             WHERE_SENSOR_DAYS " AND EXISTS (SELECT 1 FROM m) AND day IN (SELECT day FROM m)"
-             " GROUP BY 1, 2, 3)"
-             " SELECT to_char(day, 'YYYY-MM-DD'), CASE WHEN family = 4 THEN 4 ELSE 6 END f,"
-             " sum(n), sum(nw) FROM a WHERE day NOT IN (SELECT day FROM m) GROUP BY day, 2"
-             " UNION ALL SELECT to_char(day, 'YYYY-MM-DD'), f, count(*), count(*) FILTER (WHERE w"
-             " OR (k > 1 AND t >= %u AND (SELECT count(DISTINCT x) FROM source_day s,"
-             " unnest(s.ports) x WHERE s.sensor = ANY (ARRAY(SELECT DISTINCT sensor FROM a))"
-             " AND s.day = u.day AND s.addr = u.addr COLLATE \"default\") >= %u))"
-             " FROM u GROUP BY day, f ORDER BY 1, 2",
-             wide, wide, wide, wide);
+    char period_sql[1024];
     /* The labels of report_load.c's periods. */
     static const char *const label[] = {
         [KN_PERIOD_DAY] = "to_char(day, 'YYYY-MM-DD')",
@@ -156,15 +221,11 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
              "SELECT l, count(*) FROM (SELECT DISTINCT %s l, addr COLLATE \"C\" FROM source_day"
              WHERE_SENSOR_DAYS ") d GROUP BY l",
              label[want->period_kind]);
-    if (sqlite3_exec(db,
-                     "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
-                     " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
-                     "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
-                     " distinct_sources INTEGER) WITHOUT ROWID",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+    if (local_exec(db,
+                   "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
+                   " distinct_sources INTEGER) WITHOUT ROWID",
+                   err))
         return -1;
-    }
     return fill(pg, db,
                 "SELECT to_char(day, 'YYYY-MM-DD'), family, sum(accesses), sum(low_port),"
                 " sum(high_port), sum(mirai), sum(rdp_3389), sum(backscatter), sum(tag_mirai),"
@@ -187,10 +248,7 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
                         " OR (proto, port) IN (SELECT * FROM unnest($4::int[], $5::int[])))"
                         " GROUP BY day, family, proto, port ORDER BY day, family, proto, port",
                         p, 5, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err) ||
-                   kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
-                   fill(pg, db, day_sql, p, 3, "INSERT INTO given_day_sources VALUES (?,?,?,?)",
-                        err) ||
-                   kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = DEFAULT", err) ||
+                   load_day_sources(pg, db, p, wide, err) ||
                    kn_pg_exec(pg, "SET LOCAL enable_hashagg = off", err) ||
                    fill(pg, db, period_sql, p, 3,
                         "INSERT INTO given_period_sources VALUES (?,?)", err) ||
