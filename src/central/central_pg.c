@@ -81,28 +81,28 @@ PGresult *kn_pg_query(PGconn *pg, const char *sql, int n, const char *const *par
     return res;
 }
 
-int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
+/* Runs sql, whose result must have status `one` or `other`. 0 or -1. */
+static int exec_expecting(PGconn *pg, const char *sql, ExecStatusType one, ExecStatusType other,
+                          struct kn_err *err)
 {
     PGresult *res = PQexec(pg, sql);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     PQclear(res);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+    if (s != one && s != other) {
         kn_pg_error(pg, err);
         return -1;
     }
     return 0;
 }
 
+int kn_pg_exec(PGconn *pg, const char *sql, struct kn_err *err)
+{
+    return exec_expecting(pg, sql, PGRES_COMMAND_OK, PGRES_TUPLES_OK, err);
+}
+
 int kn_pg_copy_begin(PGconn *pg, const char *sql, struct kn_err *err)
 {
-    PGresult *res = PQexec(pg, sql);
-    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    PQclear(res);
-    if (s != PGRES_COPY_IN && s != PGRES_COPY_OUT) {
-        kn_pg_error(pg, err);
-        return -1;
-    }
-    return 0;
+    return exec_expecting(pg, sql, PGRES_COPY_IN, PGRES_COPY_OUT, err);
 }
 
 int kn_pg_copy_send(PGconn *pg, struct kn_copy_text *t, struct kn_err *err)
