@@ -16,6 +16,19 @@
 #include "report/report.h"
 #include "store/store.h"
 
+/* The local (in-memory) database's last error into err. Returns -1. */
+static int local_fail(sqlite3 *db, struct kn_err *err)
+{
+    kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+/* Runs the statements `sql` on the local database. 0 or -1. */
+static int local_exec(sqlite3 *db, const char *sql, struct kn_err *err)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : local_fail(db, err);
+}
+
 /* Copies the centre's result rows of `sel` (text parameters params[0..n-1])
  * into the local table with `ins`. The rows are read one at a time
  * (libpq's single-row mode), never as one result: a centre's tables can be
@@ -26,10 +39,8 @@ static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *const *par
                 const char *ins, struct kn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, ins, -1, &st, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-        return -1;
-    }
+    if (sqlite3_prepare_v2(db, ins, -1, &st, NULL) != SQLITE_OK)
+        return local_fail(db, err);
     int rc = 0;
     if (!PQsendQueryParams(pg, sel, n, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(pg)) {
         kn_pg_error(pg, err);
@@ -52,10 +63,8 @@ static int fill(PGconn *pg, sqlite3 *db, const char *sel, const char *const *par
                 sqlite3_bind_text(st, c + 1, PQgetvalue(res, 0, c), -1, SQLITE_STATIC);
         }
         if (rc == 0 && s == PGRES_SINGLE_TUPLE) {
-            if (sqlite3_step(st) != SQLITE_DONE) {
-                kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-                rc = -1;
-            }
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = local_fail(db, err);
             sqlite3_reset(st);
         }
         PQclear(res);
@@ -82,29 +91,17 @@ static void series_array(const struct kn_report *want, bool port, char out[SERIE
     snprintf(out + n, SERIES_ARRAY_SIZE - n, "}");
 }
 
-/* Runs the statements `sql` on the local (in-memory) database. 0 or -1. */
-static int local_exec(sqlite3 *db, const char *sql, struct kn_err *err)
-{
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
-        return 0;
-    kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-    return -1;
-}
-
 /* Runs `sql` on the local database, which must give one text value or
  * NULL; *out gets a copy of it (NULL for NULL), the caller's to free. */
 static int local_text(sqlite3 *db, const char *sql, char **out, struct kn_err *err)
 {
     *out = NULL;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-        return -1;
-    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return local_fail(db, err);
     int rc = 0;
     if (sqlite3_step(st) != SQLITE_ROW) {
-        kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(db));
-        rc = -1;
+        rc = local_fail(db, err);
     } else if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
                !(*out = strdup((const char *)sqlite3_column_text(st, 0)))) {
         kn_err_set(err, "out of memory");
@@ -330,11 +327,9 @@ int kn_central_open(struct kn_store **out, const char *url, const char *sensor, 
         load_config(pg, sensor, req, tz, sizeof tz, err) ||
         kn_store_open(&st, ":memory:", req, true, cfg, err))
         goto out;
-    if (sqlite3_exec(kn_store_db(st), "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+    if (local_exec(kn_store_db(st), "BEGIN", err) ||
         load_centre(pg, kn_store_db(st), sensor, from, to, want, cfg->wide_ports, err) ||
-        sqlite3_exec(kn_store_db(st), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        if (!err->msg[0])
-            kn_err_set(err, "in-memory database: %s", sqlite3_errmsg(kn_store_db(st)));
+        local_exec(kn_store_db(st), "COMMIT", err)) {
         kn_store_close(st);
         goto out;
     }
