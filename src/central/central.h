@@ -16,11 +16,13 @@
  * whose config is the centre's (prefixes: the union of the sensors').
  * Only the days from..to (day numbers, INT32_MIN and INT32_MAX for no
  * bound) are read; the files rows all are. Only what kn_report_load
- * reads for the report `want` is copied: of the port rows, the IPv4 TCP
- * ports with Mirai accesses and want's series (every sensor's rows of
- * those keys, so each is exact); no tag rows; no per-source records, whose
- * figures the centre computes (port sets unioned across sensors) per day
- * and per period of want's kind. *out is the caller's: kn_store_close().
+ * reads for the report `want` is copied: of the port rows, want's series
+ * (every sensor's rows of those keys, summed, so each is exact) and, in
+ * a table of their own (given_mirai_ports: day, port, mirai), the Mirai
+ * accesses of the IPv4 TCP ports; no tag rows; no per-source records,
+ * whose figures the centre computes (port sets unioned across sensors)
+ * per day and per period of want's kind (given_day_sources,
+ * given_period_sources). *out is the caller's: kn_store_close().
  * 0 or -1 (err). */
 int kn_central_open(struct kn_store **out, const char *url, const char *sensor, int32_t from,
                     int32_t to, const struct kn_report *want, struct kn_config *cfg,

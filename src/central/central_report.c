@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate/dayclock.h"
 #include "central/central.h"
 #include "central/central_pg.h"
 #include "report/report.h"
@@ -91,26 +92,6 @@ static void series_array(const struct kn_report *want, bool port, char out[SERIE
     snprintf(out + n, SERIES_ARRAY_SIZE - n, "}");
 }
 
-/* Runs `sql` on the local database, which must give one text value or
- * NULL; *out gets a copy of it (NULL for NULL), the caller's to free. */
-static int local_text(sqlite3 *db, const char *sql, char **out, struct kn_err *err)
-{
-    *out = NULL;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return local_fail(db, err);
-    int rc = 0;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = local_fail(db, err);
-    } else if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
-               !(*out = strdup((const char *)sqlite3_column_text(st, 0)))) {
-        kn_err_set(err, "out of memory");
-        rc = -1;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Sources and wide-port sources per day and family (given_day_sources),
  * computed by the centre: a /8's day is ten million per-source records,
  * which are never loaded here (report_load.c reads these figures instead
@@ -123,20 +104,27 @@ static int local_text(sqlite3 *db, const char *sql, char **out, struct kn_err *e
  * only one sensor saw (every day of a one-sensor report) takes them as
  * they are: by the key (sensor, day, addr) its sources are distinct
  * already.
- * Then, only if there are any, the days that several sensors saw, grouped
- * by address (an address has one family), each group once. Item 49's
- * query joined that grouping back to itself, and its plan rested on the
- * partitioned table's statistics, which autovacuum never gathers: on a
- * centre left to it, it sorted every record for a merge join (37 s for one
- * sensor's day). Addresses sort bytewise (COLLATE "C") whatever the
- * centre's locale: only equality matters here. A source that several
- * sensors saw, wide at none, is wide only if the union of its port sets
- * reaches the threshold, which needs the sum of their sizes (t) to reach
- * it first; only those few sources have their sets read again, by the
- * key's index. The planner's cost of those lookups, multiplied by every
- * group, crosses the threshold for inlining in JIT, which takes longer
- * than a small centre's whole query (0.56 s against 0.29 s without it)
- * and gains the 10-million-source day nothing, so it is off for both. */
+ * Then each day that several sensors saw, by a query of its own, grouped
+ * by address alone (an address has one family), each group once. Item
+ * 49's query joined that grouping back to itself, and its plan rested on
+ * the partitioned table's statistics, which autovacuum never gathers: on
+ * a centre left to it, it sorted every record for a merge join (37 s for
+ * one sensor's day). Item 50's grouped all such days at once by (day,
+ * family, address): without those statistics the planner hashed, spilling
+ * to hundreds of batches, and with a constant day leading the sort key no
+ * abbreviated keys were possible (24.4 s against 12.2 s for the two
+ * sensors' copies of the 10-million-source day). So hash aggregation is
+ * off, the sort key is the address, bytewise (COLLATE "C": only equality
+ * matters here), and the families are counted by filters, not grouped.
+ * The day's records are found by the key's index ((sensor, day) leads
+ * it), so a day costs its own records, not its month's. A source that
+ * several sensors saw, wide at none, is wide only if the union of its
+ * port sets reaches the threshold, which needs the sum of their sizes (t)
+ * to reach it first; only those few sources have their sets read again,
+ * by the key's index. The planner's cost of those lookups, multiplied by
+ * every group, crosses the threshold for inlining in JIT, which takes
+ * longer than a small centre's whole query (0.56 s against 0.29 s without
+ * it) and gains the 10-million-source day nothing, so it is off for both. */
 static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint32_t wide,
                             struct kn_err *err)
 {
@@ -147,7 +135,6 @@ static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint3
              " count(*) n, count(*) FILTER (WHERE nports >= %u) nw FROM source_day"
              WHERE_SENSOR_DAYS " GROUP BY sensor, day, family) a GROUP BY day, 2",
              wide);
-    char *shared = NULL; /* the days several sensors saw, as a date[] literal; owned here */
     if (local_exec(db,
                    "CREATE TABLE given_day_sources (day TEXT, family INTEGER, sources INTEGER,"
                    " wide INTEGER, PRIMARY KEY (day, family)) WITHOUT ROWID;"
@@ -156,33 +143,152 @@ static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint3
                    err) ||
         kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = -1", err) ||
         fill(pg, db, sql, p, 3, "INSERT INTO centre_day_sensors VALUES (?,?,?,?,?)", err) ||
-        local_text(db,
-                   "SELECT '{' || group_concat(day) || '}' FROM"
-                   " (SELECT DISTINCT day FROM centre_day_sensors WHERE sensors > 1)",
-                   &shared, err))
+        local_exec(db,
+                   "INSERT INTO given_day_sources SELECT day, family, sources, wide"
+                   " FROM centre_day_sensors WHERE day NOT IN"
+                   " (SELECT day FROM centre_day_sensors WHERE sensors > 1)",
+                   err))
         return -1;
-    int rc = local_exec(db,
-                        "INSERT INTO given_day_sources SELECT day, family, sources, wide"
-                        " FROM centre_day_sensors WHERE day NOT IN"
-                        " (SELECT day FROM centre_day_sensors WHERE sensors > 1);"
-                        "DROP TABLE centre_day_sensors",
-                        err);
-    if (rc == 0 && shared) {
-        snprintf(sql, sizeof sql,
-                 "WITH u AS (SELECT day, CASE WHEN family = 4 THEN 4 ELSE 6 END f,"
-                 " addr COLLATE \"C\" addr, bool_or(nports >= %u) w, count(*) k, sum(nports) t"
-                 " FROM source_day" WHERE_SENSOR_DAYS " AND day = ANY ($4::date[]) GROUP BY 1, 2, 3)"
-                 " SELECT to_char(day, 'YYYY-MM-DD'), f, count(*), count(*) FILTER (WHERE w"
-                 " OR (k > 1 AND t >= %u AND (SELECT count(DISTINCT x) FROM source_day s,"
-                 " unnest(s.ports) x WHERE s.sensor = ANY (ARRAY(SELECT DISTINCT sensor"
-                 " FROM sensor_prefix" WHERE_SENSOR ")) AND s.day = u.day"
-                 " AND s.addr = u.addr COLLATE \"default\") >= %u)) FROM u GROUP BY day, f",
-                 wide, wide, wide);
-        const char *pm[4] = {p[0], p[1], p[2], shared};
-        rc = fill(pg, db, sql, pm, 4, "INSERT INTO given_day_sources VALUES (?,?,?,?)", err);
+    sqlite3_stmt *shared; /* the days several sensors saw */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT day FROM centre_day_sensors WHERE sensors > 1"
+                           " ORDER BY day",
+                           -1, &shared, NULL) != SQLITE_OK)
+        return local_fail(db, err);
+#define REPORT_SENSORS "ARRAY(SELECT DISTINCT sensor FROM sensor_prefix" WHERE_SENSOR ")"
+    snprintf(sql, sizeof sql,
+             "WITH u AS (SELECT addr COLLATE \"C\" addr,"
+             " max(CASE WHEN family = 4 THEN 4 ELSE 6 END) f, bool_or(nports >= %u) w,"
+             " count(*) k, sum(nports) t FROM source_day WHERE sensor = ANY (" REPORT_SENSORS ")"
+             " AND day = $2::date GROUP BY 1),"
+             " v AS (SELECT f, w OR (k > 1 AND t >= %u AND (SELECT count(DISTINCT x)"
+             " FROM source_day s, unnest(s.ports) x WHERE s.sensor = ANY (" REPORT_SENSORS ")"
+             " AND s.day = $2::date AND s.addr = u.addr COLLATE \"default\") >= %u) wide FROM u)"
+             " SELECT to_char($2::date, 'YYYY-MM-DD'), count(*) FILTER (WHERE f = 4),"
+             " count(*) FILTER (WHERE f = 4 AND wide), count(*) FILTER (WHERE f = 6),"
+             " count(*) FILTER (WHERE f = 6 AND wide) FROM v",
+             wide, wide, wide);
+#undef REPORT_SENSORS
+    int rc = kn_pg_exec(pg, "SET LOCAL enable_hashagg = off", err), step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(shared)) == SQLITE_ROW) {
+        char day[16];
+        snprintf(day, sizeof day, "%s", (const char *)sqlite3_column_text(shared, 0));
+        const char *pd[2] = {p[0], day};
+        /* A family's row only when it has sources, as a GROUP BY gives
+         * (the values arrive as text, which SQLite ranks above numbers). */
+        rc = fill(pg, db, sql, pd, 2,
+                  "INSERT INTO given_day_sources SELECT ?1, 4, ?2, ?3 WHERE CAST(?2 AS INTEGER) > 0"
+                  " UNION ALL SELECT ?1, 6, ?4, ?5 WHERE CAST(?4 AS INTEGER) > 0",
+                  err);
     }
-    free(shared);
-    if (rc == 0 && kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = DEFAULT", err))
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = local_fail(db, err);
+    sqlite3_finalize(shared);
+    if (rc == 0 && (local_exec(db, "DROP TABLE centre_day_sensors", err) ||
+                    kn_pg_exec(pg, "SET LOCAL enable_hashagg = DEFAULT", err) ||
+                    kn_pg_exec(pg, "SET LOCAL jit_inline_above_cost = DEFAULT", err)))
+        rc = -1;
+    return rc;
+}
+
+/* Distinct sources per period of the report's kind (given_period_sources),
+ * after load_day_sources: the periods and their days are those of
+ * given_day_sources, labelled as the report labels them. A period of one
+ * day takes that day's sources (every day of a `--period day` report, the
+ * current month's first day): it has no other records. A longer one is
+ * counted by the centre, each period by a query of its own over its days:
+ * sorting the period's addresses alone (COLLATE "C": bytewise, whatever
+ * the centre's locale), in parallel workers, and counting the merged
+ * runs. Sorting (label, address) pairs for all periods at once cost a
+ * label formatted for every record and, with the label leading, no
+ * abbreviated keys: 0.44 s against 0.17 s for the 60-day file's two
+ * months. count(DISTINCT) sorts in one process, and hashing ten million
+ * addresses spills, so hash aggregation is off for these queries, and the
+ * plan does not depend on estimates. p: $1 of WHERE_SENSOR. */
+/* One period's distinct sources into given_period_sources (ins): `one_day`
+ * when the period has one day, else counted by the centre over its days
+ * first..last. *counting tells whether hash aggregation is off already. */
+static int put_period(PGconn *pg, sqlite3 *db, sqlite3_stmt *ins, const char *sensor,
+                      const char *label, const char *first, const char *last, int64_t n_days,
+                      int64_t one_day, bool *counting, struct kn_err *err)
+{
+    char count[24];
+    snprintf(count, sizeof count, "%lld", (long long)one_day);
+    PGresult *res = NULL; /* the centre's count; freed below */
+    if (n_days > 1) {
+        if (!*counting && kn_pg_exec(pg, "SET LOCAL enable_hashagg = off", err))
+            return -1;
+        *counting = true;
+        const char *pp[3] = {sensor, first, last};
+        if (!(res = kn_pg_query(pg,
+                                "SELECT count(*) FROM (SELECT DISTINCT addr COLLATE \"C\""
+                                " FROM source_day" WHERE_SENSOR
+                                " AND day >= $2::date AND day <= $3::date) d",
+                                3, pp, err)))
+            return -1;
+    }
+    sqlite3_bind_text(ins, 1, label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, res ? PQgetvalue(res, 0, 0) : count, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : local_fail(db, err);
+    sqlite3_reset(ins);
+    PQclear(res);
+    return rc;
+}
+
+static int load_period_sources(PGconn *pg, sqlite3 *db, const char *const *p,
+                               enum kn_period_kind kind, struct kn_err *err)
+{
+    sqlite3_stmt *days = NULL, *ins = NULL;
+    if (local_exec(db,
+                   "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
+                   " distinct_sources INTEGER) WITHOUT ROWID",
+                   err))
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, sum(sources) FROM given_day_sources GROUP BY day"
+                           " ORDER BY day",
+                           -1, &days, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO given_period_sources VALUES (?1, ?2)", -1, &ins,
+                           NULL) != SQLITE_OK) {
+        local_fail(db, err);
+        sqlite3_finalize(days);
+        return -1;
+    }
+    bool counting = false;
+    /* The period being gathered: its label, first and last days, how many
+     * days it has, and its last day's sources. */
+    char label[16] = "", first[16] = "", last[16] = "";
+    int64_t n_days = 0, one_day = 0;
+    int rc = 0, step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(days)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(days, 0);
+        int32_t day;
+        char next[16];
+        if (!text || kn_day_parse(text, &day)) {
+            kn_err_set(err, "the centre gave a bad day '%s'", text ? text : "(null)");
+            rc = -1;
+            break;
+        }
+        kn_report_period_label(kind, day, next, sizeof next);
+        if (n_days && strcmp(next, label)) {
+            rc = put_period(pg, db, ins, p[0], label, first, last, n_days, one_day, &counting,
+                            err);
+            n_days = 0;
+        }
+        if (!n_days++) {
+            snprintf(label, sizeof label, "%s", next);
+            snprintf(first, sizeof first, "%s", text);
+        }
+        snprintf(last, sizeof last, "%s", text);
+        one_day = sqlite3_column_int64(days, 1);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = local_fail(db, err);
+    if (rc == 0 && n_days)
+        rc = put_period(pg, db, ins, p[0], label, first, last, n_days, one_day, &counting, err);
+    sqlite3_finalize(days);
+    sqlite3_finalize(ins);
+    if (rc == 0 && counting && kn_pg_exec(pg, "SET LOCAL enable_hashagg = DEFAULT", err))
         rc = -1;
     return rc;
 }
@@ -199,28 +305,9 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
     series_array(want, true, ports);
     const char *p[5] = {sensor, from == INT32_MIN ? NULL : first, to == INT32_MAX ? NULL : last,
                         protos, ports};
-    char period_sql[1024];
-    /* The labels of report_load.c's periods. */
-    static const char *const label[] = {
-        [KN_PERIOD_DAY] = "to_char(day, 'YYYY-MM-DD')",
-        [KN_PERIOD_MONTH] = "to_char(day, 'YYYY-MM')",
-        [KN_PERIOD_HALF] = "to_char(day, 'YYYY') || CASE WHEN extract(month FROM day) <= 6"
-                           " THEN '-H1' ELSE '-H2' END",
-        [KN_PERIOD_YEAR] = "to_char(day, 'YYYY')",
-    };
-    /* Distinct sources per period by sorting (label, address) in parallel
-     * workers and counting the merged runs; count(DISTINCT) sorts in one
-     * process, and hashing ten million addresses spills: 14.9 and 16.4 s
-     * against 9.3 s for the two sensors' copies of the 10-million-source
-     * day. Hash aggregation is turned off for this query only (below) so
-     * that the plan does not depend on estimates. */
-    snprintf(period_sql, sizeof period_sql,
-             "SELECT l, count(*) FROM (SELECT DISTINCT %s l, addr COLLATE \"C\" FROM source_day"
-             WHERE_SENSOR_DAYS ") d GROUP BY l",
-             label[want->period_kind]);
     if (local_exec(db,
-                   "CREATE TABLE given_period_sources (label TEXT PRIMARY KEY,"
-                   " distinct_sources INTEGER) WITHOUT ROWID",
+                   "CREATE TABLE given_mirai_ports (day TEXT, port INTEGER, mirai INTEGER,"
+                   " PRIMARY KEY (day, port)) WITHOUT ROWID",
                    err))
         return -1;
     return fill(pg, db,
@@ -229,27 +316,31 @@ static int load_centre(PGconn *pg, sqlite3 *db, const char *sensor, int32_t from
                 " sum(tag_zmap), sum(tag_masscan), sum(tag_nmap) FROM day_family"
                 WHERE_SENSOR_DAYS " GROUP BY day, family ORDER BY day, family",
                 p, 3, "INSERT INTO day_family VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err) ||
-                   /* Only the port rows the report reads (report.h): a
-                    * bench day has 129,000 and the 60-day file 1.9
-                    * million, of which it reads the few IPv4 TCP ports
-                    * with Mirai accesses and its --port series. Every
-                    * sensor's row of such a key is summed, so each row
-                    * copied is the network's whole. No tag rows: the
-                    * report reads none. */
+                   /* Of the port rows (a bench day has 129,000 and the
+                    * 60-day file 1.9 million) the report reads the Mirai
+                    * accesses of IPv4 TCP ports and the --port series.
+                    * The Mirai counts are summed over the rows that have
+                    * any, one scan: a sensor's row without them adds
+                    * nothing. Copying those keys' rows whole instead
+                    * needed every sensor's row of them, found by a
+                    * second scan (0.72 s against 0.18 s for the 60-day
+                    * file). The series' keys are copied whole, every
+                    * sensor's row summed. No tag rows: the report reads
+                    * none. */
                    fill(pg, db,
-                        "SELECT to_char(day, 'YYYY-MM-DD'), family, proto, port, sum(accesses),"
-                        " sum(probes), sum(mirai) FROM day_port" WHERE_SENSOR_DAYS
-                        " AND ((family = 4 AND proto = 6 AND (day, port) IN (SELECT day, port"
-                        " FROM day_port" WHERE_SENSOR_DAYS
-                        " AND family = 4 AND proto = 6 AND mirai > 0))"
-                        " OR (proto, port) IN (SELECT * FROM unnest($4::int[], $5::int[])))"
-                        " GROUP BY day, family, proto, port ORDER BY day, family, proto, port",
-                        p, 5, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err) ||
+                        "SELECT to_char(day, 'YYYY-MM-DD'), port, sum(mirai) FROM day_port"
+                        WHERE_SENSOR_DAYS " AND family = 4 AND proto = 6 AND mirai > 0"
+                        " GROUP BY day, port",
+                        p, 3, "INSERT INTO given_mirai_ports VALUES (?,?,?)", err) ||
+                   (want->n_series &&
+                    fill(pg, db,
+                         "SELECT to_char(day, 'YYYY-MM-DD'), family, proto, port, sum(accesses),"
+                         " sum(probes), sum(mirai) FROM day_port" WHERE_SENSOR_DAYS
+                         " AND (proto, port) IN (SELECT * FROM unnest($4::int[], $5::int[]))"
+                         " GROUP BY day, family, proto, port",
+                         p, 5, "INSERT INTO day_port VALUES (?,?,?,?,?,?,?)", err)) ||
                    load_day_sources(pg, db, p, wide, err) ||
-                   kn_pg_exec(pg, "SET LOCAL enable_hashagg = off", err) ||
-                   fill(pg, db, period_sql, p, 3,
-                        "INSERT INTO given_period_sources VALUES (?,?)", err) ||
-                   kn_pg_exec(pg, "SET LOCAL enable_hashagg = DEFAULT", err) ||
+                   load_period_sources(pg, db, p, want->period_kind, err) ||
                    fill(pg, db,
                         "SELECT sensor || ':' || hash, name, packets, accesses, not_sensor, no_ip,"
                         " trunc_link, trunc_ip, bad_ip, unknown_link, kernel_received,"

@@ -71,13 +71,17 @@ struct kn_report {
 int kn_report_parse_port(const char *text, struct kn_report_series *s, struct kn_err *err);
 /* Parses "day", "month", "half", "year". 0 or -1. */
 int kn_report_parse_period(const char *text, enum kn_period_kind *kind);
+/* The label of the period of kind k holding `day`: "2020-05-01", "2020-05",
+ * "2020-H1", "2020" (buf of at least 16 bytes). */
+void kn_report_period_label(enum kn_period_kind k, int32_t day, char *buf, size_t size);
 
 /* Loads days in [from, to] (day numbers; INT32_MIN/INT32_MAX for open ends)
  * and builds the periods. r->cfg, r->series/n_series and r->period_kind must
  * be set before. Free with kn_report_free(). 0 or -1.
  * Of the port tables it reads only day_port: the IPv4 TCP rows with Mirai
- * accesses and the rows of r's series (a centre loads no others, see
- * central/central.h); per-source figures come from source_day, or from
+ * accesses and the rows of r's series. A centre's database (central/
+ * central.h) holds only the series' rows there, and the Mirai counts in
+ * given_mirai_ports; per-source figures come from source_day, or from
  * given_day_sources and given_period_sources where those exist. */
 int kn_report_load(struct kn_report *r, struct sqlite3 *db, int32_t from, int32_t to,
                    struct kn_err *err);

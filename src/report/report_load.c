@@ -186,15 +186,32 @@ static int merge_port_counts(struct kn_report_day *a, const struct kn_report_day
     return 0;
 }
 
+/* Whether the database has a table (or view) of that name. */
+static bool has_table(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st;
+    bool has = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = ?1", -1, &st,
+                                  NULL) == SQLITE_OK &&
+               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return has;
+}
+
 /* Each day's Mirai counts by port (IPv4 TCP rows only: a seek to the day's
  * (4, 6) range of day_port's key, where a range over the dates read every
- * row of every day). */
+ * row of every day). A centre gives them summed over its sensors in a table
+ * of their own (central/central.h), since its day_port holds only the
+ * series' rows. */
 static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT port, mirai FROM day_port WHERE day = ?1 AND family = 4"
-                           " AND proto = 6 AND mirai > 0 ORDER BY port",
+                           has_table(db, "given_mirai_ports")
+                               ? "SELECT port, mirai FROM given_mirai_ports WHERE day = ?1"
+                                 " ORDER BY port"
+                               : "SELECT port, mirai FROM day_port WHERE day = ?1 AND family = 4"
+                                 " AND proto = 6 AND mirai > 0 ORDER BY port",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, NULL, err);
     for (size_t i = 0; i < r->n_days; i++) {
@@ -326,7 +343,7 @@ static int load_ingest(struct kn_report *r, sqlite3 *db, struct kn_err *err)
     return 0;
 }
 
-static void period_label(enum kn_period_kind k, int32_t day, char *buf, size_t size)
+void kn_report_period_label(enum kn_period_kind k, int32_t day, char *buf, size_t size)
 {
     int64_t y;
     unsigned m, d;
@@ -368,22 +385,6 @@ static int add_day(struct kn_report_day *a, const struct kn_report_day *b, size_
     return merge_port_counts(a, b);
 }
 
-/* A centre's report (src/central/central_report.c) gives the source
- * figures PostgreSQL computed, in two tables of its in-memory database,
- * instead of every per-source record: per day and family, and per period
- * label (of the report's period kind). */
-static bool sources_given(sqlite3 *db)
-{
-    sqlite3_stmt *st;
-    bool given = sqlite3_prepare_v2(db,
-                                    "SELECT 1 FROM sqlite_master WHERE name ="
-                                    " 'given_period_sources'",
-                                    -1, &st, NULL) == SQLITE_OK &&
-                 sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return given;
-}
-
 static int read_given_sources(sqlite3 *db, struct kn_report_day *days, size_t n_days,
                               const char *label, uint64_t *distinct, struct kn_err *err)
 {
@@ -423,13 +424,17 @@ static int read_given_sources(sqlite3 *db, struct kn_report_day *days, size_t n_
 
 static int build_periods(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
-    bool given = sources_given(db);
+    /* A centre's report (src/central/central_report.c) gives the source
+     * figures PostgreSQL computed, in two tables of its in-memory database,
+     * instead of every per-source record: per day and family, and per
+     * period label (of the report's period kind). */
+    bool given = has_table(db, "given_period_sources");
     for (size_t i = 0; i < r->n_days;) {
         char label[16], next[16];
-        period_label(r->period_kind, r->days[i].day, label, sizeof label);
+        kn_report_period_label(r->period_kind, r->days[i].day, label, sizeof label);
         size_t j = i + 1;
         for (; j < r->n_days; j++) {
-            period_label(r->period_kind, r->days[j].day, next, sizeof next);
+            kn_report_period_label(r->period_kind, r->days[j].day, next, sizeof next);
             if (strcmp(label, next))
                 break;
         }

@@ -73,6 +73,7 @@ def walk(x, y, path):
             walk(u, v, f"{path}[{i}]")
     elif x != y:
         diffs.append(f"{path}: {x!r} != {y!r}")
+walk(a, b, "")
 n = len(a.get("days", []))
 print(f"{n} days; " + ("; ".join(diffs[:3]) if diffs else "equal"))
 sys.exit(1 if diffs or n < 2 else 0)
