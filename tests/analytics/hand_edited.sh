@@ -63,3 +63,10 @@ edited hand_edited_series_count \
 edited hand_edited_file_count \
   "UPDATE files SET trunc_ip = 'x'" \
   "files row 1 ('$TMP/a.pcap'): a count is not an integer >= 0 $hand"
+addr=$(sqlite3 "$TMP/clean.db" "SELECT addr FROM source_day WHERE day = '$day' ORDER BY addr LIMIT 1")
+edited hand_edited_nports_text \
+  "UPDATE source_day SET nports = 'lots' WHERE day = '$day' AND addr = '$addr'" \
+  "source_day row ($day, $addr): nports is not a count $hand"
+edited hand_edited_nports_negative \
+  "UPDATE source_day SET nports = -3 WHERE day = '$day' AND addr = '$addr'" \
+  "source_day row ($day, $addr): nports is not a count $hand"
