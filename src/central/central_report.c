@@ -171,8 +171,12 @@ static int load_day_sources(PGconn *pg, sqlite3 *db, const char *const *p, uint3
 #undef REPORT_SENSORS
     int rc = kn_pg_exec(pg, "SET LOCAL enable_hashagg = off", err), step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(shared)) == SQLITE_ROW) {
-        char day[16];
-        snprintf(day, sizeof day, "%s", (const char *)sqlite3_column_text(shared, 0));
+        const char *day = (const char *)sqlite3_column_text(shared, 0);
+        if (!day) {
+            kn_err_set(err, "the centre gave a day of NULL");
+            rc = -1;
+            break;
+        }
         const char *pd[2] = {p[0], day};
         /* A family's row only when it has sources, as a GROUP BY gives
          * (the values arrive as text, which SQLite ranks above numbers). */

@@ -157,6 +157,13 @@ for period in day month half year; do
     && n_same=$((n_same + 1))
 done
 check central_report_db_url_periods "$n_same" 4
+# Every comparison above is with an offline report, and two failures would
+# compare equal: each oracle must have days and periods (the CSV, rows).
+check central_oracles_nonempty "$(python3 -c 'import json, sys
+print(all(len(json.load(open(p))[k]) > 0 for p in sys.argv[2:] for k in ("days", "periods")),
+      len(open(sys.argv[1]).readlines()) > 1)' "$TMP/local_b.csv" \
+  "$TMP/oracle.json" "$TMP/a.json" "$TMP/oracle5.json" "$TMP/oracle_ports.json" \
+  "$TMP/local_a.json")" "True True"
 # A centre whose query fails mid-report (a table gone): a clear error and
 # exit 1, and the connection's results all read (no hang, no crash).
 psql -qtA "$PGURL" -c "ALTER TABLE source_day RENAME TO source_day_gone" >/dev/null
