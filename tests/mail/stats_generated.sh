@@ -47,6 +47,10 @@ done
 check periods_per_year "$(jq '.periods | length' "$TMP/report.year.json")" 2
 check periods_per_half "$(jq '.periods | length' "$TMP/report.half.json")" 2
 check periods_per_month "$(jq '.periods | length' "$TMP/report.month.json")" 6
+# Every verdict occurs in the corpus (else its equality above holds for 0 == 0).
+zero=$(jq -r '. as $t | ["spray", "unpublished", "forged_strict", "forged_broad", "encrypted_archives"][]
+              | select((([$t.year.periods[][.]] | add) // 0) == 0)' "$T" 2>&1 || echo "jq failed")
+check truth_has_every_verdict "$zero" ""
 
 before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM mail_msg; SELECT COUNT(*) FROM mail_attach; SELECT COUNT(*) FROM mail_signal" | tr '\n' ' ')
 read -r stored dups failed < <(ingest_all)
