@@ -292,6 +292,92 @@ static void test_pcapng_huge_block_rejected(void)
     CHECK(strstr(r.err, "claims") != NULL);
 }
 
+/* Frame k of the window test: its captured length (1 MiB for k == 200, a
+ * block larger than the reader's 256 KiB read-ahead, else 1 .. 3000 bytes
+ * in no pattern a window size shares) and its bytes. */
+#define WIN_FRAMES 700
+static uint32_t win_caplen(uint32_t k) { return k == 200 ? 1u << 20 : (k * 7919u) % 3000u + 1; }
+static uint8_t win_byte(uint32_t k, uint32_t i) { return (uint8_t)(k * 31u + i); }
+
+/* SHB, IDB (Ethernet, ns), then WIN_FRAMES packet blocks (timestamp k):
+ * about 2 MiB, so blocks straddle the read-ahead's edge many times. */
+static void build_window_pcapng(void)
+{
+    B.n = 0;
+    ng_shb(false, 1, 0);
+    ng_idb(1, 9, false);
+    for (uint32_t k = 0; k < WIN_FRAMES; k++) {
+        uint32_t caplen = win_caplen(k), padded = (caplen + 3) & ~3u;
+        ng_block_start(6, 20 + padded, false);
+        put32(0, false);
+        put32(0, false);
+        put32(k, false);
+        put32(caplen, false);
+        put32(caplen + 4, false);
+        for (uint32_t i = 0; i < padded; i++)
+            put8(i < caplen ? win_byte(k, i) : 0);
+        put32(12 + 20 + padded, false);
+    }
+}
+
+/* Reads path and checks each frame against its construction: how many
+ * frames matched, and the read's last result in *rc (err its message). */
+static uint32_t read_window_frames(const char *path, int *rc, char *err, size_t err_size)
+{
+    struct kn_source *s;
+    struct kn_err e = {""};
+    *rc = -2;
+    if (kn_source_open_file(&s, path, &e) != 0) {
+        snprintf(err, err_size, "%s", e.msg);
+        return 0;
+    }
+    struct kn_frame f;
+    uint32_t k = 0;
+    while ((*rc = kn_source_next(s, &f, &e)) == 1) {
+        bool same = f.ts_ns == k && f.caplen == win_caplen(k) && f.wirelen == f.caplen + 4 &&
+                    f.linktype == 1;
+        for (uint32_t i = 0; same && i < f.caplen; i++)
+            same = f.data[i] == win_byte(k, i);
+        if (!same)
+            break;
+        k++;
+    }
+    snprintf(err, err_size, "%s", *rc < 0 ? e.msg : "");
+    kn_source_close(s);
+    return k;
+}
+
+static void test_pcapng_blocks_across_the_read_window(void)
+{
+    build_window_pcapng();
+    CHECK(B.n > 3 * 256 * 1024); /* the window is crossed several times */
+    int rc;
+    char err[512];
+    CHECK_EQ(read_window_frames(save("w.pcapng", B.d, B.n), &rc, err, sizeof err), WIN_FRAMES);
+    CHECK_EQ(rc, 0);
+    /* The same bytes through the feeder's pipe (gzip), which reads in
+     * pieces of its own. */
+    gzFile gz = gzopen(path_of("w.pcapng.gz"), "wb");
+    CHECK(gz && gzwrite(gz, B.d, (unsigned)B.n) == (int)B.n && gzclose(gz) == Z_OK);
+    CHECK_EQ(read_window_frames(path_of("w.pcapng.gz"), &rc, err, sizeof err), WIN_FRAMES);
+    CHECK_EQ(rc, 0);
+    /* Cut inside the large block: the 200 frames before it, then the
+     * truncation, said with the block's offset. */
+    size_t at = 0;
+    for (uint32_t k = 0; k < 200; k++)
+        at += 32 + ((win_caplen(k) + 3) & ~3u);
+    size_t start = 28 + 32 + at; /* SHB, IDB (with its option), 200 blocks */
+    CHECK_EQ(read_window_frames(save("wt.pcapng", B.d, start + 8 + 4096), &rc, err, sizeof err),
+             200);
+    CHECK_EQ(rc, -1);
+    char want[128];
+    snprintf(want, sizeof want, "a block ends after 4096 of %u bytes (at offset %zu)",
+             (1u << 20) + 24, start + 8);
+    CHECK(strstr(err, want) != NULL);
+    if (!strstr(err, want))
+        printf("# got: %s\n", err);
+}
+
 static void test_truncated_pcap_keeps_earlier_frames(void)
 {
     build_pcap(false, false, 1, 5, 100);
@@ -618,6 +704,7 @@ int main(void)
     RUN(test_pcapng_timestamps_ns);
     RUN(test_pcapng_bad_version_and_interface);
     RUN(test_pcapng_huge_block_rejected);
+    RUN(test_pcapng_blocks_across_the_read_window);
     RUN(test_truncated_pcap_keeps_earlier_frames);
     RUN(test_gigabyte_record_rejected_quickly);
     RUN(test_not_a_capture);
