@@ -378,6 +378,60 @@ static void test_pcapng_blocks_across_the_read_window(void)
         printf("# got: %s\n", err);
 }
 
+/* Every kind of if_tsresol: ten interfaces (10^0, 10^3, 10^6, 10^9, 10^12,
+ * 10^19, 2^-3, 2^-9, 2^-10, 2^-40 s), each with packets at times 0, 1,
+ * 2^48 - 1 and 1234567890123456789 units. The oracle is floor(units * 10^9
+ * / units per second) in 128 bits, saturating at 2^64 - 1: one formula
+ * for all, where the reader takes shortcuts for the common ones. */
+static void test_pcapng_every_time_resolution(void)
+{
+    static const uint8_t resol[] = {0, 3, 6, 9, 12, 19, 0x80 | 3, 0x80 | 9, 0x80 | 10, 0x80 | 40};
+    static const uint64_t units[] = {0, 1, (1ull << 48) - 1, 1234567890123456789ull};
+    enum { NR = sizeof resol, NU = sizeof units / sizeof units[0] };
+    B.n = 0;
+    ng_shb(false, 1, 0);
+    for (int r = 0; r < NR; r++) {
+        /* ng_idb writes no option for 0: give 10^0 its option by hand. */
+        uint32_t body = 8 + 8 + 4;
+        ng_block_start(1, body, false);
+        put16(1, false);
+        put16(0, false);
+        put32(0, false);
+        put16(9, false);
+        put16(1, false);
+        put8(resol[r]);
+        put8(0), put8(0), put8(0);
+        put32(0, false);
+        put32(12 + body, false);
+    }
+    for (int r = 0; r < NR; r++)
+        for (int u = 0; u < NU; u++)
+            ng_epb((uint32_t)r, units[u], 4, false);
+    const char *path = save("res.pcapng", B.d, B.n);
+    struct kn_source *s;
+    struct kn_err e;
+    CHECK(kn_source_open_file(&s, path, &e) == 0);
+    int same = 0;
+    for (int r = 0; r < NR; r++) {
+        unsigned __int128 ups = 1;
+        for (int k = 0; k < (resol[r] & 0x7f); k++)
+            ups *= resol[r] & 0x80 ? 2 : 10;
+        for (int u = 0; u < NU; u++) {
+            unsigned __int128 want = (unsigned __int128)units[u] * 1000000000u / ups;
+            if (want > UINT64_MAX)
+                want = UINT64_MAX;
+            struct kn_frame f;
+            if (kn_source_next(s, &f, &e) == 1 && f.ts_ns == (uint64_t)want)
+                same++;
+            else
+                printf("# resolution 0x%02x, %llu units: got %llu\n", resol[r],
+                       (unsigned long long)units[u], (unsigned long long)f.ts_ns);
+        }
+    }
+    CHECK_EQ(same, NR * NU);
+    kn_source_close(s);
+}
+
 static void test_truncated_pcap_keeps_earlier_frames(void)
 {
     build_pcap(false, false, 1, 5, 100);
@@ -705,6 +759,7 @@ int main(void)
     RUN(test_pcapng_bad_version_and_interface);
     RUN(test_pcapng_huge_block_rejected);
     RUN(test_pcapng_blocks_across_the_read_window);
+    RUN(test_pcapng_every_time_resolution);
     RUN(test_truncated_pcap_keeps_earlier_frames);
     RUN(test_gigabyte_record_rejected_quickly);
     RUN(test_not_a_capture);
