@@ -36,7 +36,7 @@ SPEC
   --wide-ports 3 "$TMP/hand.pcap" >"$TMP/out" 2>&1 || { not_ok handcheck_analyze "$(cat "$TMP/out")"; exit 0; }
 "$KENCHI" report --db "$TMP/h.db" --format json >"$TMP/r.json" || { not_ok handcheck_report "report failed"; exit 0; }
 
-python3 - "$TMP/r.json" <<'PY'
+python3 - "$TMP/r.json" <<'PY' || not_ok handcheck_checks_ran "the Python checks stopped before their end"
 import json, sys
 r = json.load(open(sys.argv[1]))
 days = {d["date"]: d for d in r["days"]}
