@@ -93,4 +93,6 @@ expect config_cut_keep_partial 1 "those are stored" -- "$KENCHI" analyze --db "$
 if command -v tcpdump >/dev/null; then # tcpdump reads the same whole records
   check config_cut_row "$(sqlite3 "$D" "SELECT packets, read_error IS NOT NULL FROM files WHERE name LIKE '%cut.pcap'")" \
     "$(tcpdump -r "$TMP/cut.pcap" 2>/dev/null | wc -l)|1"
+else
+  skip config_cut_row "tcpdump missing (the oracle)"
 fi
