@@ -2,7 +2,8 @@
 # Runs every test: the unit binaries in $BUILD/tests, the fuzz corpus replays
 # in $BUILD/replay, and every tests/*/*.sh script. Each prints `ok NAME`,
 # `not ok NAME: WHY` or `skip NAME: WHY` lines; a binary or script that exits
-# non-zero without saying why, or crashes, counts as one failure.
+# non-zero without saying why, or crashes, or prints none of those lines,
+# counts as one failure.
 # Ends with the line `N passed, N failed, N skipped`.
 set -u
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ run_one() {
   grep -E '^(not ok|skip) ' "$log" | sed "s|^|  [$name] |"
   if [[ $rc -ne 0 && $f -eq 0 ]]; then
     echo "  [$name] not ok: exited with status $rc; last lines:"
+    tail -n 5 "$log" | sed 's/^/    /'
+    f=1
+  elif [[ $((p + f + s)) -eq 0 ]]; then
+    # a test that asserts nothing cannot fail: say so, as a failure
+    echo "  [$name] not ok: printed no ok, not ok or skip line; last lines:"
     tail -n 5 "$log" | sed 's/^/    /'
     f=1
   fi

@@ -69,9 +69,14 @@ PY
 if [[ -s "$TMP/hot.db-journal" ]]; then
   expect config_report_hot_journal 1 "cut short and must be rolled back" -- "$KENCHI" report --db "$TMP/hot.db"
   expect config_analyze_rolls_back 0 "skipped" -- "$KENCHI" analyze --db "$TMP/hot.db" "$TMP/one.pcap"
-  # the same figures as the database it was copied from (the first line names the file)
-  check config_report_after_rollback "$("$KENCHI" report --db "$TMP/hot.db" 2>&1 | tail -n +2)" \
-    "$("$KENCHI" report --db "$D" 2>&1 | tail -n +2)"
+  # the same figures as the database it was copied from (the first line
+  # names the file), which holds one.pcap's day: not two equal failures
+  if want=$("$KENCHI" report --db "$D" 2>&1) && [[ "$want" == *$'\n'2020-05-17\ * ]]; then
+    want=$(tail -n +2 <<<"$want")
+  else
+    want="(report of $D failed or has no 2020-05-17 row: $want)"
+  fi
+  check config_report_after_rollback "$("$KENCHI" report --db "$TMP/hot.db" 2>&1 | tail -n +2)" "$want"
 else
   not_ok config_report_hot_journal "could not make a hot journal"
 fi
@@ -88,4 +93,6 @@ expect config_cut_keep_partial 1 "those are stored" -- "$KENCHI" analyze --db "$
 if command -v tcpdump >/dev/null; then # tcpdump reads the same whole records
   check config_cut_row "$(sqlite3 "$D" "SELECT packets, read_error IS NOT NULL FROM files WHERE name LIKE '%cut.pcap'")" \
     "$(tcpdump -r "$TMP/cut.pcap" 2>/dev/null | wc -l)|1"
+else
+  skip config_cut_row "tcpdump missing (the oracle)"
 fi

@@ -36,7 +36,7 @@ SPEC
   --wide-ports 3 "$TMP/hand.pcap" >"$TMP/out" 2>&1 || { not_ok handcheck_analyze "$(cat "$TMP/out")"; exit 0; }
 "$KENCHI" report --db "$TMP/h.db" --format json >"$TMP/r.json" || { not_ok handcheck_report "report failed"; exit 0; }
 
-python3 - "$TMP/r.json" <<'PY'
+python3 - "$TMP/r.json" <<'PY' || not_ok handcheck_checks_ran "the Python checks stopped before their end"
 import json, sys
 r = json.load(open(sys.argv[1]))
 days = {d["date"]: d for d in r["days"]}
@@ -84,10 +84,14 @@ if command -v tcpdump >/dev/null; then
   n=$(tcpdump -nn -r "$TMP/hand.pcap" 'dst net 192.0.2.0/24 and tcp[13] & 0x12 = 0x02 and tcp[4:4] = ip[16:4]' 2>/dev/null | wc -l)
   k=$(sqlite3 "$TMP/h.db" 'SELECT SUM(mirai) FROM day_family' 2>/dev/null || echo none)
   check handcheck_mirai_vs_tcpdump "$k" "$n"
+else
+  skip handcheck_mirai_vs_tcpdump "tcpdump missing"
 fi
 # Per-source records, through plain SQL on the documented schema.
 if command -v sqlite3 >/dev/null; then
   check handcheck_sql_source "$(sqlite3 "$TMP/h.db" "SELECT packets, nports, length(ports), tags FROM source_day WHERE day = '2020-05-17' AND addr = '198.51.100.5'")" "4|2|8|0"
   check handcheck_sql_wide "$(sqlite3 "$TMP/h.db" "SELECT nports, ports IS NULL FROM source_day WHERE addr = '198.51.100.4'")" "3|1"
   check handcheck_sql_tags "$(sqlite3 "$TMP/h.db" "SELECT tags FROM source_day WHERE day = '2020-05-17' AND addr = '198.51.100.2'")" "10"
+else
+  skip handcheck_sql "sqlite3 missing (handcheck_sql_source, _wide, _tags)"
 fi

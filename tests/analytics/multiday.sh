@@ -34,7 +34,7 @@ if "$KENCHI" analyze --timing --db "$TMP/whole.db" "${S[@]}" --tz Asia/Tokyo "$T
   bad=""
   for period in day month year; do
     "$KENCHI" report --db "$TMP/whole.db" --format json --period $period >"$TMP/r.json" 2>/dev/null &&
-      out=$(python3 "$(dirname "$0")/../golden/compare_truth.py" "$TMP/truth.json" "$TMP/r.json" 2>&1) ||
+      out=$(python3 "$(dirname "$0")/../golden/compare_truth.py" "$TMP/truth.json" "$TMP/r.json" $period 2>&1) ||
       bad="$bad --period $period: $(head -3 <<<"$out" | tr '\n' '|')"
   done
   check multiday_whole_equals_truth "${bad:-equal}" equal

@@ -41,6 +41,12 @@ mapfile -t files < <(find "$dir" -type f ! -iname 'LICENSE*' ! -name 'COPYING*' 
 jq -r '.files[] | [.file, (.packets // -1), ((.linktypes // []) | map(.linktype | tostring) | join(",")),
         (.ipv4 // 0), (.ipv6 // 0), (.tcp // 0), (.udp // 0), (.compression // "none"),
         (.anomalies.ipv6_ext_chain_too_long // 0)] | @tsv' "$TMP/k.json" >"$TMP/k.tsv"
+# Every file given is in kenchi's report (else the comparisons below would
+# cover only what it chose to list, or nothing at all).
+listed=$(wc -l <"$TMP/k.tsv")
+if [[ $listed -ne ${#files[@]} ]]; then
+  not_ok "${name}_count" "kenchi reported $listed of ${#files[@]} files: $(head -c 300 "$TMP/k.err" | tr "\n" " ")"
+fi
 
 cc -O2 -o "$TMP/bpf_count" "$(dirname "$0")/bpf_count.c" -lpcap || { not_ok "$name" "cannot build bpf_count"; exit 0; }
 V4='ip and (ip[0] & 0xf0) = 0x40 and (ip[0] & 0xf) >= 5 and ip[2:2] >= (ip[0] & 0xf) * 4 and ip[(ip[0] & 0xf) * 4 - 1] + 1 > 0'
@@ -127,5 +133,9 @@ done 3<"$TMP/eligible" 4<"$TMP/bpf.sum"
 
 echo "# (b) $compared files read by kenchi, $equal with the oracle's count ($by_capinfos of them by capinfos: libpcap refuses these pcapng files), $refused rejected by kenchi and read by neither"
 echo "# (c) $cmp_c Ethernet/SLL/raw files compared, $equal_c equal, $by_design differing by design (above)"
-if [[ $equal -eq $compared && $compared -gt 0 ]]; then ok "${name}_count ($equal files)"; fi
-if [[ $((equal_c + by_design)) -eq $cmp_c && $cmp_c -gt 0 ]]; then ok "${name}_protocols ($equal_c files equal, $by_design by design)"; fi
+# A mismatch was reported above, file by file; nothing compared is a
+# failure too, not a silent pass.
+if [[ $compared -eq 0 ]]; then not_ok "${name}_count" "no file compared"
+elif [[ $equal -eq $compared && $listed -eq ${#files[@]} ]]; then ok "${name}_count ($equal files)"; fi
+if [[ $cmp_c -eq 0 ]]; then not_ok "${name}_protocols" "no Ethernet/SLL/raw file compared"
+elif [[ $((equal_c + by_design)) -eq $cmp_c ]]; then ok "${name}_protocols ($equal_c files equal, $by_design by design)"; fi

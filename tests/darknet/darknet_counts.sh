@@ -47,7 +47,14 @@ case_ nmap_target "$DARK/ndpi/synscan.pcap" "$ALL" 64.13.134.52/32
 case_ nmap_scanner "$DARK/ndpi/synscan.pcap" "$ALL" 172.16.0.0/24
 
 # The oracle itself must see what the files are known to hold, or a
-# broken filter could make both sides agree on zero.
+# broken filter could make both sides agree on zero. The numbers come from
+# neither kenchi nor tcpdump: 3468 and 424 are tshark's counts of the same
+# definitions on the outer headers (`ip.dst#1 == 192.150.186.0/23 &&
+# ((tcp.flags.syn#1 == 1 && tcp.flags.ack#1 == 1) || tcp.flags.reset#1 == 1
+# || icmp.type in {0,3,4,5,11,12,14,16,18})`; `tcp.flags.syn == 1 &&
+# tcp.flags.ack == 0 && tcp.flags.reset == 0 && tcp.window_size_value == 1024
+# && tcp.hdr_len == 24 && tcp.options.mss_val == 1460`), and the two Mirai
+# SYNs carry seq 3110375283 = 185.100.143.115 and 1602415998 = 95.130.237.126.
 check darknet_oracle_backscatter "$(tcount "$DARK/bro-simple-scan/backscatter.trace" "$(dst_filter 192.150.186.0/23) and $F_BACKSCATTER4")" 3468
 check darknet_oracle_mirai "$(tcount "$DARK/suricata-verify/mac-eve-packet_mirai-syn-23.pcap" "$F_MIRAI")" 2
 check darknet_oracle_nmap "$(tcount "$DARK/ndpi/synscan.pcap" "$F_NMAP")" 424

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Compares `kenchi report --format json` with a generator's TRUTH.json:
 every contract field of every day, exactly (per-IP figures to a relative
-1e-9). Prints one line per difference and exits 1 when there is any.
+1e-9), and the report's periods: exactly those of the truth's days, in
+order, for the report's --period KIND (month when not given). Prints one
+line per difference and exits 1 when there is any.
 
-usage: compare_truth.py TRUTH.json REPORT.json"""
+usage: compare_truth.py TRUTH.json REPORT.json [month|half|year|day]"""
 import json
 import sys
 
@@ -31,7 +33,7 @@ def close(a, b):
     return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
 
 
-def compare(truth, report):
+def compare(truth, report, kind="month"):
     diffs = []
     tdays = {d["date"]: d for d in truth["days"]}
     rdays = {d.get("date"): d for d in report.get("days", [])}
@@ -65,16 +67,18 @@ def compare(truth, report):
                    if rb.get(k) != t["mirai_by_port"].get(k)]
             diff("mirai_by_port (report vs truth)", "; ".join(bad[:10]), "")
         for f in EXTRA:
-            if f in r and f in t and r[f] != t[f]:
-                diff(f, r[f], t[f])
+            if f in t and r.get(f) != t[f]:
+                diff(f, r.get(f, "(missing)"), t[f])
         rt = r.get("tags") or {}
         for tag in TAGS:
             if rt.get(tag) != t["tags"][tag]:
                 diff("tags." + tag, rt.get(tag, "(missing)"), t["tags"][tag])
-    # Ingest statistics, when the report gives them: every packet in exactly
-    # one counter; the generator emits nothing for the counters it omits.
+    # Ingest statistics: every packet in exactly one counter; the generator
+    # emits nothing for the counters it omits.
     ring = report.get("ingest")
-    if isinstance(ring, dict):
+    if not isinstance(ring, dict):
+        diffs.append("ingest: missing in the report, truth %r" % truth["ingest"])
+    else:
         for k, v in ring.items():
             if k == "files" or not isinstance(v, int):
                 continue
@@ -84,7 +88,7 @@ def compare(truth, report):
         for k, want in truth["ingest"].items():
             if k not in ring:
                 diffs.append("ingest %s: missing in the report, truth %r" % (k, want))
-    diffs += compare_periods(truth, report)
+    diffs += compare_periods(truth, report, kind)
     return diffs
 
 
@@ -99,10 +103,22 @@ def period_of(label, date):
     return date
 
 
-def compare_periods(truth, report):
-    """Periods: days with data, count totals (sources and wide-port sources as
-    sums of daily values) and per-day means, all derived from the truth days."""
+def label_of(kind, date):
+    """The label of the period of KIND (a report's --period) a date falls in."""
+    return {"month": date[:7], "year": date[:4], "day": date,
+            "half": "%s-H%d" % (date[:4], 1 if int(date[5:7]) <= 6 else 2)}[kind]
+
+
+def compare_periods(truth, report, kind):
+    """Periods: exactly one for each period holding a truth day, oldest
+    first; in each, days with data, count totals (sources and wide-port
+    sources as sums of daily values) and per-day means, all derived from
+    the truth days."""
     diffs = []
+    labels = [p.get("period") for p in report.get("periods", [])]
+    want = sorted({label_of(kind, d["date"]) for d in truth["days"]})
+    if labels != want:
+        diffs.append("periods (--period %s): report %s, truth %s" % (kind, labels, want))
     for p in report.get("periods", []):
         label = p.get("period", "")
         days = [d for d in truth["days"] if period_of(label, d["date"]) == label]
@@ -122,7 +138,7 @@ def compare_periods(truth, report):
             if tot.get(f) != sums[f]:
                 pdiff("totals." + f, tot.get(f), sums[f])
         for f in ["sources", "wide_port_sources"]:
-            if tot.get(f + "_sum_of_days", sums[f]) != sums[f]:
+            if tot.get(f + "_sum_of_days") != sums[f]:
                 pdiff("totals.%s_sum_of_days" % f, tot.get(f + "_sum_of_days"), sums[f])
         for tag in TAGS:
             want = sum(d["tags"][tag] for d in days)
@@ -132,8 +148,7 @@ def compare_periods(truth, report):
         for d in days:
             for k, v in d["mirai_by_port"].items():
                 ports[k] = ports.get(k, 0) + v
-        if "mirai_by_port" in tot and \
-                {k: v for k, v in tot["mirai_by_port"].items() if v} != ports:
+        if {k: v for k, v in (tot.get("mirai_by_port") or {}).items() if v} != ports:
             pdiff("totals.mirai_by_port", "(differs)", "")
         for f in COUNTS + PER_IP:
             vals = [d[f] for d in days]
@@ -144,17 +159,16 @@ def compare_periods(truth, report):
             want = sum(d["tags"][tag] for d in days) / n
             if not close((mean.get("tags") or {}).get(tag), want):
                 pdiff("per_day.tags." + tag, (mean.get("tags") or {}).get(tag), want)
-        if "mirai_by_port" in mean:
-            got = {k: v for k, v in mean["mirai_by_port"].items() if v}
-            if set(got) != set(ports) or not all(close(got[k], ports[k] / n) for k in ports):
-                pdiff("per_day.mirai_by_port", "(differs)", "")
+        got = {k: v for k, v in (mean.get("mirai_by_port") or {}).items() if v}
+        if set(got) != set(ports) or not all(close(got[k], ports[k] / n) for k in ports):
+            pdiff("per_day.mirai_by_port", "(differs)", "")
     return diffs
 
 
 def main():
     truth = json.load(open(sys.argv[1]))
     report = json.load(open(sys.argv[2]))
-    diffs = compare(truth, report)
+    diffs = compare(truth, report, sys.argv[3] if len(sys.argv) > 3 else "month")
     for d in diffs[:40]:
         print(d)
     if len(diffs) > 40:

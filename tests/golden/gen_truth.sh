@@ -35,7 +35,7 @@ golden() {
     if ! "$KENCHI" report --db "$d/k.db" --format json --period $period >"$d/report.json" 2>"$d/rep.err"; then
       not_ok "golden_$name" "report --period $period failed: $(tail -1 "$d/rep.err")"; return
     fi
-    if ! out=$(python3 "$COMPARE" "$d/truth.json" "$d/report.json" 2>&1); then
+    if ! out=$(python3 "$COMPARE" "$d/truth.json" "$d/report.json" $period 2>&1); then
       not_ok "golden_$name" "--period $period: $(echo "$out" | head -8 | tr '\n' '|')"; return
     fi
   done

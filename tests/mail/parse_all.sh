@@ -17,7 +17,7 @@ ok parse_all_no_crash
 lines=$(wc -l <"$TMP/out")
 if [[ $lines -ge $files ]]; then ok parse_all_one_line_per_message
 else not_ok parse_all_one_line_per_message "$lines lines for $files files"; fi
-bad=$(python3 - "$TMP/out" <<'PY'
+bad=$(python3 - "$TMP/out" 2>"$TMP/py.err" <<'PY'
 import json, re, sys
 bad = []
 for line in open(sys.argv[1], encoding="utf-8"):
@@ -28,4 +28,6 @@ for line in open(sys.argv[1], encoding="utf-8"):
 print("; ".join(bad[:3]))
 PY
 )
-if [[ -z "$bad" ]]; then ok parse_all_only_non_mail_refused; else not_ok parse_all_only_non_mail_refused "$bad"; fi
+py=$?  # a check that fails (a line not JSON, no "source") says nothing: not ok
+if [[ $py -ne 0 ]]; then not_ok parse_all_only_non_mail_refused "the check failed: $(tail -n 1 "$TMP/py.err")"
+elif [[ -z "$bad" ]]; then ok parse_all_only_non_mail_refused; else not_ok parse_all_only_non_mail_refused "$bad"; fi

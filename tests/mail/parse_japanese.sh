@@ -105,7 +105,7 @@ for path in sys.argv[2:]:
     have_names = [a["name"] for a in k["attachments"]]
     if ws(want_subject) != ws(k["subject"]):
         failed += 1; fails.append("%s: subject %r, expected %r" % (path, k["subject"], want_subject))
-    elif [ws(n) for n in want_names if n] != [ws(n) for n in have_names if n][:len([n for n in want_names if n])]:
+    elif [ws(n) for n in want_names if n] != [ws(n) for n in have_names if n]:  # all, none added
         failed += 1; fails.append("%s: names %r, expected %r" % (path, have_names, want_names))
     else:
         checked += 1
@@ -130,4 +130,6 @@ if [[ -d "$mc" ]]; then
   check parse_japanese_long_rfc2231_name "$nm" "かきくけこかきくけこかきくけこかきくけこかきくけこ.txt"
   nm=$("$KENCHI" mail dump --brief "$mc/japanese_attachment.eml" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"][0]["name"])')
   check parse_japanese_attachment_name "$nm" "てすと.txt"
+else
+  skip parse_japanese_by_hand "no $mc"
 fi

@@ -47,6 +47,10 @@ done
 check periods_per_year "$(jq '.periods | length' "$TMP/report.year.json")" 2
 check periods_per_half "$(jq '.periods | length' "$TMP/report.half.json")" 2
 check periods_per_month "$(jq '.periods | length' "$TMP/report.month.json")" 6
+# Every verdict occurs in the corpus (else its equality above holds for 0 == 0).
+zero=$(jq -r '. as $t | ["spray", "unpublished", "forged_strict", "forged_broad", "encrypted_archives"][]
+              | select((([$t.year.periods[][.]] | add) // 0) == 0)' "$T" 2>&1 || echo "jq failed")
+check truth_has_every_verdict "$zero" ""
 
 before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM mail_msg; SELECT COUNT(*) FROM mail_attach; SELECT COUNT(*) FROM mail_signal" | tr '\n' ' ')
 read -r stored dups failed < <(ingest_all)
@@ -67,6 +71,18 @@ else
   not_ok table_shows_shares "no '$spr ($pct)' on the $per row"
 fi
 check csv_rows "$("$KENCHI" mail report --db "$DB" --period month --format csv | wc -l)" 7
+# And what they hold: a header of the JSON's names, then per month the
+# truth's figures, the types as name=count;... (docs/mail.md), compared as
+# sets (sorted here on both sides).
+cols='["period", "total", "spray", "unpublished", "forged_strict", "forged_broad", "encrypted_archives",
+       "attachment_types", "archive_member_types"]'
+want=$(jq -r "$cols"' as $c | ($c | join(",")),
+  (.month.periods[] | [.[$c[]]] | map(if type == "object" then to_entries | map("\(.key)=\(.value)") | sort | join(";")
+                                      else tostring end) | join(","))' "$T")
+got=$("$KENCHI" mail report --db "$DB" --period month --format csv |
+  jq -R -r 'split(",") | .[7:] |= map(split(";") | sort | join(";")) | join(",")')
+if [[ -n "$want" && "$got" == "$want" ]]; then ok csv_equals_truth; else
+  not_ok csv_equals_truth "$(diff <(echo "$want") <(echo "$got") | head -4 | tr '\n' ' ')"; fi
 
 "$KENCHI" mail report --db "$DB" --period year --spray-unit org >"$TMP/org.json"
 check spray_unit_org_three_orgs_never_spray "$(jq '[.periods[].spray] | add' "$TMP/org.json")" 0

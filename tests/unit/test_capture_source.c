@@ -292,6 +292,146 @@ static void test_pcapng_huge_block_rejected(void)
     CHECK(strstr(r.err, "claims") != NULL);
 }
 
+/* Frame k of the window test: its captured length (1 MiB for k == 200, a
+ * block larger than the reader's 256 KiB read-ahead, else 1 .. 3000 bytes
+ * in no pattern a window size shares) and its bytes. */
+#define WIN_FRAMES 700
+static uint32_t win_caplen(uint32_t k) { return k == 200 ? 1u << 20 : (k * 7919u) % 3000u + 1; }
+static uint8_t win_byte(uint32_t k, uint32_t i) { return (uint8_t)(k * 31u + i); }
+
+/* SHB, IDB (Ethernet, ns), then WIN_FRAMES packet blocks (timestamp k):
+ * about 2 MiB, so blocks straddle the read-ahead's edge many times. */
+static void build_window_pcapng(void)
+{
+    B.n = 0;
+    ng_shb(false, 1, 0);
+    ng_idb(1, 9, false);
+    for (uint32_t k = 0; k < WIN_FRAMES; k++) {
+        uint32_t caplen = win_caplen(k), padded = (caplen + 3) & ~3u;
+        ng_block_start(6, 20 + padded, false);
+        put32(0, false);
+        put32(0, false);
+        put32(k, false);
+        put32(caplen, false);
+        put32(caplen + 4, false);
+        for (uint32_t i = 0; i < padded; i++)
+            put8(i < caplen ? win_byte(k, i) : 0);
+        put32(12 + 20 + padded, false);
+    }
+}
+
+/* Reads path and checks each frame against its construction: how many
+ * frames matched, and the read's last result in *rc (err its message). */
+static uint32_t read_window_frames(const char *path, int *rc, char *err, size_t err_size)
+{
+    struct kn_source *s;
+    struct kn_err e = {""};
+    *rc = -2;
+    if (kn_source_open_file(&s, path, &e) != 0) {
+        snprintf(err, err_size, "%s", e.msg);
+        return 0;
+    }
+    struct kn_frame f;
+    uint32_t k = 0;
+    while ((*rc = kn_source_next(s, &f, &e)) == 1) {
+        bool same = f.ts_ns == k && f.caplen == win_caplen(k) && f.wirelen == f.caplen + 4 &&
+                    f.linktype == 1;
+        for (uint32_t i = 0; same && i < f.caplen; i++)
+            same = f.data[i] == win_byte(k, i);
+        if (!same)
+            break;
+        k++;
+    }
+    snprintf(err, err_size, "%s", *rc < 0 ? e.msg : "");
+    kn_source_close(s);
+    return k;
+}
+
+static void test_pcapng_blocks_across_the_read_window(void)
+{
+    build_window_pcapng();
+    CHECK(B.n > 3 * 256 * 1024); /* the window is crossed several times */
+    int rc;
+    char err[512];
+    CHECK_EQ(read_window_frames(save("w.pcapng", B.d, B.n), &rc, err, sizeof err), WIN_FRAMES);
+    CHECK_EQ(rc, 0);
+    /* The same bytes through the feeder's pipe (gzip), which reads in
+     * pieces of its own. */
+    gzFile gz = gzopen(path_of("w.pcapng.gz"), "wb");
+    CHECK(gz && gzwrite(gz, B.d, (unsigned)B.n) == (int)B.n && gzclose(gz) == Z_OK);
+    CHECK_EQ(read_window_frames(path_of("w.pcapng.gz"), &rc, err, sizeof err), WIN_FRAMES);
+    CHECK_EQ(rc, 0);
+    /* Cut inside the large block: the 200 frames before it, then the
+     * truncation, said with the block's offset. */
+    size_t at = 0;
+    for (uint32_t k = 0; k < 200; k++)
+        at += 32 + ((win_caplen(k) + 3) & ~3u);
+    size_t start = 28 + 32 + at; /* SHB, IDB (with its option), 200 blocks */
+    CHECK_EQ(read_window_frames(save("wt.pcapng", B.d, start + 8 + 4096), &rc, err, sizeof err),
+             200);
+    CHECK_EQ(rc, -1);
+    char want[128];
+    snprintf(want, sizeof want, "a block ends after 4096 of %u bytes (at offset %zu)",
+             (1u << 20) + 24, start + 8);
+    CHECK(strstr(err, want) != NULL);
+    if (!strstr(err, want))
+        printf("# got: %s\n", err);
+}
+
+/* Every kind of if_tsresol: ten interfaces (10^0, 10^3, 10^6, 10^9, 10^12,
+ * 10^19, 2^-3, 2^-9, 2^-10, 2^-40 s), each with packets at times 0, 1,
+ * 2^48 - 1 and 1234567890123456789 units. The oracle is floor(units * 10^9
+ * / units per second) in 128 bits, saturating at 2^64 - 1: one formula
+ * for all, where the reader takes shortcuts for the common ones. */
+static void test_pcapng_every_time_resolution(void)
+{
+    static const uint8_t resol[] = {0, 3, 6, 9, 12, 19, 0x80 | 3, 0x80 | 9, 0x80 | 10, 0x80 | 40};
+    static const uint64_t units[] = {0, 1, (1ull << 48) - 1, 1234567890123456789ull};
+    enum { NR = sizeof resol, NU = sizeof units / sizeof units[0] };
+    B.n = 0;
+    ng_shb(false, 1, 0);
+    for (int r = 0; r < NR; r++) {
+        /* ng_idb writes no option for 0: give 10^0 its option by hand. */
+        uint32_t body = 8 + 8 + 4;
+        ng_block_start(1, body, false);
+        put16(1, false);
+        put16(0, false);
+        put32(0, false);
+        put16(9, false);
+        put16(1, false);
+        put8(resol[r]);
+        put8(0), put8(0), put8(0);
+        put32(0, false);
+        put32(12 + body, false);
+    }
+    for (int r = 0; r < NR; r++)
+        for (int u = 0; u < NU; u++)
+            ng_epb((uint32_t)r, units[u], 4, false);
+    const char *path = save("res.pcapng", B.d, B.n);
+    struct kn_source *s;
+    struct kn_err e;
+    CHECK(kn_source_open_file(&s, path, &e) == 0);
+    int same = 0;
+    for (int r = 0; r < NR; r++) {
+        unsigned __int128 ups = 1;
+        for (int k = 0; k < (resol[r] & 0x7f); k++)
+            ups *= resol[r] & 0x80 ? 2 : 10;
+        for (int u = 0; u < NU; u++) {
+            unsigned __int128 want = (unsigned __int128)units[u] * 1000000000u / ups;
+            if (want > UINT64_MAX)
+                want = UINT64_MAX;
+            struct kn_frame f;
+            if (kn_source_next(s, &f, &e) == 1 && f.ts_ns == (uint64_t)want)
+                same++;
+            else
+                printf("# resolution 0x%02x, %llu units: got %llu\n", resol[r],
+                       (unsigned long long)units[u], (unsigned long long)f.ts_ns);
+        }
+    }
+    CHECK_EQ(same, NR * NU);
+    kn_source_close(s);
+}
+
 static void test_truncated_pcap_keeps_earlier_frames(void)
 {
     build_pcap(false, false, 1, 5, 100);
@@ -618,6 +758,8 @@ int main(void)
     RUN(test_pcapng_timestamps_ns);
     RUN(test_pcapng_bad_version_and_interface);
     RUN(test_pcapng_huge_block_rejected);
+    RUN(test_pcapng_blocks_across_the_read_window);
+    RUN(test_pcapng_every_time_resolution);
     RUN(test_truncated_pcap_keeps_earlier_frames);
     RUN(test_gigabyte_record_rejected_quickly);
     RUN(test_not_a_capture);

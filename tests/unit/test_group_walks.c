@@ -15,6 +15,7 @@
 #include "analyze/content_hash.h"
 #include "analyze/pipeline.h"
 #include "harness.h"
+#include "test_digest_fixture.h"
 #include "test_group_fixture.h"
 
 enum { FRAME = 42 }; /* Ethernet, IPv4, UDP without payload */
@@ -63,7 +64,7 @@ static void write_pcap(const char *name, int seed, uint32_t frames, long odd_at,
     char p[160];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "wb");
-    uint8_t head[24] = {0}, rec[16], data[FRAME], fields[20];
+    uint8_t head[24] = {0}, rec[16], data[FRAME];
     le32(head, 0xa1b2c3d4u);
     head[4] = 2;
     head[6] = 4;
@@ -83,14 +84,7 @@ static void write_pcap(const char *name, int seed, uint32_t frames, long odd_at,
         frame_bytes(seed, i, data);
         fwrite(rec, 1, sizeof rec, f);
         fwrite(data, 1, sizeof data, f);
-        uint64_t ns = (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u;
-        le32(fields, 1);
-        le32(fields + 4, (uint32_t)ns);
-        le32(fields + 8, (uint32_t)(ns >> 32));
-        le32(fields + 12, FRAME);
-        le32(fields + 16, FRAME);
-        EVP_DigestUpdate(sha, fields, sizeof fields);
-        EVP_DigestUpdate(sha, data, sizeof data);
+        digest_frame(sha, 1, (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u, FRAME, FRAME, data);
     }
     EVP_DigestFinal_ex(sha, want, NULL);
     EVP_MD_CTX_free(sha);
