@@ -70,18 +70,23 @@ static void rebind_day(sqlite3_stmt *st, int32_t day)
     sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
 }
 
-/* Adds the count in column col of st's row to *sum. A database can be
- * edited by hand (docs/schema.md invites plain SQL), and a value that is not
- * an integer >= 0 would otherwise be read as 0 or wrap around: it is an
- * error naming its row (`row`) and column, never a silent figure. */
-static int take_count(sqlite3_stmt *st, int col, const char *row, uint64_t *sum,
-                      struct kn_err *err)
+/* Adds the count in column col of st's row to *sum: true. A database can
+ * be edited by hand (docs/schema.md invites plain SQL), and a value that is
+ * not an integer >= 0 would otherwise be read as 0 or wrap around: false,
+ * and the caller says so with not_a_count, never a silent figure. */
+static bool take_count(sqlite3_stmt *st, int col, uint64_t *sum)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_INTEGER || sqlite3_column_int64(st, col) < 0)
+        return false;
+    *sum += (uint64_t)sqlite3_column_int64(st, col);
+    return true;
+}
+
+/* The error for column col of st's row, which take_count refused; row
+ * names it. Returns -1. */
+static int not_a_count(sqlite3_stmt *st, int col, const char *row, struct kn_err *err)
 {
     int type = sqlite3_column_type(st, col);
-    if (type == SQLITE_INTEGER && sqlite3_column_int64(st, col) >= 0) {
-        *sum += (uint64_t)sqlite3_column_int64(st, col);
-        return 0;
-    }
     const char *text = type == SQLITE_NULL   ? "NULL"
                        : type == SQLITE_BLOB ? "a blob"
                                              : (const char *)sqlite3_column_text(st, col);
@@ -90,20 +95,20 @@ static int take_count(sqlite3_stmt *st, int col, const char *row, uint64_t *sum,
     return -1;
 }
 
-/* Every day of day_family must be a date: a row whose day is not would
- * fall outside any range the report reads, silently. */
-static int check_day_texts(sqlite3 *db, struct kn_err *err)
+/* Runs `sql`, which finds a row the report cannot read and describes it
+ * in one text column: that row is an error. Tables the report sums in SQL
+ * (files, with TOTAL(), which reads text as 0) or reads by a date range
+ * (day_family: a day that is not a date falls outside every range) are
+ * checked this way, before they are read. 0 or -1. */
+static int refuse_bad_row(sqlite3 *db, const char *sql, struct kn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT quote(day) FROM day_family WHERE typeof(day) <> 'text'"
-                           " OR day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, NULL, err);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        kn_err_set(err, "day_family: a row's day is %.40s, not a date YYYY-MM-DD (was the"
-                   " database edited by hand?)", (const char *)sqlite3_column_text(st, 0));
+        kn_err_set(err, "%s (was the database edited by hand?)",
+                   (const char *)sqlite3_column_text(st, 0));
     else if (rc != SQLITE_DONE)
         return sql_fail(db, st, err);
     sqlite3_finalize(st);
@@ -112,7 +117,11 @@ static int check_day_texts(sqlite3 *db, struct kn_err *err)
 
 static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to, struct kn_err *err)
 {
-    if (check_day_texts(db, err))
+    if (refuse_bad_row(db,
+                       "SELECT 'day_family: a row''s day is ' || substr(quote(day), 1, 40)"
+                       " || ', not a date YYYY-MM-DD' FROM day_family WHERE typeof(day) <> 'text'"
+                       " OR day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' LIMIT 1",
+                       err))
         return -1;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -150,16 +159,16 @@ static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to,
         }
         struct kn_report_day *d = &r->days[r->n_days - 1];
         int f = sqlite3_column_int(st, 1) == 4 ? KN_FAM_V4 : KN_FAM_V6;
-        char row[64];
-        snprintf(row, sizeof row, "day_family row (%s, family %s)", text,
-                 (const char *)sqlite3_column_text(st, 1));
-        uint64_t *sums[] = {&d->accesses[f], &d->low[f],        &d->high[f],
-                            &d->mirai,       &d->rdp[f],        &d->backscatter[f],
-                            &d->tags[0],     &d->tags[1],       &d->tags[2],
-                            &d->tags[3]};
+        uint64_t *sums[] = {&d->accesses[f], &d->low[f],  &d->high[f],  &d->mirai,
+                            &d->rdp[f],      &d->backscatter[f], &d->tags[0], &d->tags[1],
+                            &d->tags[2],     &d->tags[3]};
         _Static_assert(KN_TAG__COUNT == 4, "one column per tag");
         for (int c = 0; c < (int)(sizeof sums / sizeof sums[0]); c++)
-            if (take_count(st, 2 + c, row, sums[c], err)) {
+            if (!take_count(st, 2 + c, sums[c])) {
+                char row[64];
+                snprintf(row, sizeof row, "day_family row (%s, family %s)", text,
+                         (const char *)sqlite3_column_text(st, 1));
+                not_a_count(st, 2 + c, row, err);
                 sqlite3_finalize(st);
                 return -1;
             }
@@ -273,21 +282,26 @@ static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err
         rebind_day(st, d->day);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            char row[96];
-            snprintf(row, sizeof row, "day_port row (%s, IPv4 tcp/%.20s)", day,
-                     (const char *)sqlite3_column_text(st, 0));
             uint64_t port = 0, mirai = 0;
-            int bad = take_count(st, 0, row, &port, err) || take_count(st, 1, row, &mirai, err);
-            if (!bad && port > 65535) {
-                kn_err_set(err, "%s: %llu is not a port (was the database edited by hand?)", row,
-                           (unsigned long long)port);
+            int bad = -1; /* the column that is not a count */
+            if (!take_count(st, 0, &port))
+                bad = 0;
+            else if (!take_count(st, 1, &mirai))
                 bad = 1;
+            if (bad >= 0 || port > 65535) {
+                char row[96];
+                snprintf(row, sizeof row, "day_port row (%s, IPv4 tcp/%.20s)", day,
+                         (const char *)sqlite3_column_text(st, 0));
+                if (bad >= 0)
+                    not_a_count(st, bad, row, err);
+                else
+                    kn_err_set(err, "%s: %llu is not a port (was the database edited by hand?)",
+                               row, (unsigned long long)port);
+                sqlite3_finalize(st);
+                return -1;
             }
-            if (!bad && add_port_count(d, (uint32_t)port, mirai)) {
+            if (add_port_count(d, (uint32_t)port, mirai)) {
                 kn_err_set(err, "out of memory");
-                bad = 1;
-            }
-            if (bad) {
                 sqlite3_finalize(st);
                 return -1;
             }
@@ -342,12 +356,15 @@ static int load_series(struct kn_report *r, sqlite3 *db, struct kn_err *err)
                 sqlite3_bind_int(get, 4, (int)r->series[s].port);
                 int g;
                 while ((g = sqlite3_step(get)) == SQLITE_ROW) {
-                    char row[96];
-                    snprintf(row, sizeof row, "day_port row (%s, family %.12s, %s)", day,
-                             (const char *)sqlite3_value_text(fam), r->series[s].label);
-                    if (take_count(get, 0, row, &d->series[s][0], err) ||
-                        take_count(get, 1, row, &d->series[s][1], err))
+                    for (int c = 0; c < 2; c++) {
+                        if (take_count(get, c, &d->series[s][c]))
+                            continue;
+                        char row[96];
+                        snprintf(row, sizeof row, "day_port row (%s, family %.12s, %s)", day,
+                                 (const char *)sqlite3_value_text(fam), r->series[s].label);
+                        not_a_count(get, c, row, err);
                         goto out;
+                    }
                 }
                 if (g != SQLITE_DONE)
                     goto fail;
@@ -380,42 +397,25 @@ static int load_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err)
     return load_mirai_ports(r, db, err) || (r->n_series && load_series(r, db, err)) ? -1 : 0;
 }
 
-/* The files rows' counts, summed by load_ingest with TOTAL(), which reads
- * text as 0: each must be an integer >= 0 (the kernel's counts may be NULL,
- * for a file not captured live). */
-static int check_file_counts(sqlite3 *db, struct kn_err *err)
-{
-#define KN_COUNT_OK(c) " AND typeof(" c ") = 'integer' AND " c " >= 0"
-#define KN_COUNT_OR_NULL(c) " AND (" c " IS NULL OR (typeof(" c ") = 'integer' AND " c " >= 0))"
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, substr(name, 1, 60) FROM files WHERE NOT (1"
-                           KN_COUNT_OK("packets") KN_COUNT_OK("accesses")
-                           KN_COUNT_OK("not_sensor") KN_COUNT_OK("no_ip")
-                           KN_COUNT_OK("trunc_link") KN_COUNT_OK("trunc_ip")
-                           KN_COUNT_OK("bad_ip") KN_COUNT_OK("unknown_link")
-                           KN_COUNT_OR_NULL("kernel_received") KN_COUNT_OR_NULL("kernel_dropped")
-                           ") LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, NULL, err);
-#undef KN_COUNT_OK
-#undef KN_COUNT_OR_NULL
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        kn_err_set(err, "files row %lld ('%s'): a count is not an integer >= 0 (was the"
-                   " database edited by hand?)", (long long)sqlite3_column_int64(st, 0),
-                   sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-    else if (rc != SQLITE_DONE)
-        return sql_fail(db, st, err);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 static int load_ingest(struct kn_report *r, sqlite3 *db, struct kn_err *err)
 {
-    sqlite3_stmt *st;
-    if (check_file_counts(db, err))
+    /* Each count an integer >= 0 (the kernel's may be NULL: a file not
+     * captured live). */
+#define KN_COUNT_OK(c) " AND typeof(" c ") = 'integer' AND " c " >= 0"
+#define KN_COUNT_OR_NULL(c) " AND (" c " IS NULL OR (typeof(" c ") = 'integer' AND " c " >= 0))"
+    if (refuse_bad_row(db,
+                       "SELECT 'files row ' || id || ' (' || quote(substr(name, 1, 60))"
+                       " || '): a count is not an integer >= 0' FROM files WHERE NOT (1"
+                       KN_COUNT_OK("packets") KN_COUNT_OK("accesses") KN_COUNT_OK("not_sensor")
+                       KN_COUNT_OK("no_ip") KN_COUNT_OK("trunc_link") KN_COUNT_OK("trunc_ip")
+                       KN_COUNT_OK("bad_ip") KN_COUNT_OK("unknown_link")
+                       KN_COUNT_OR_NULL("kernel_received") KN_COUNT_OR_NULL("kernel_dropped")
+                       ") LIMIT 1",
+                       err))
         return -1;
+#undef KN_COUNT_OK
+#undef KN_COUNT_OR_NULL
+    sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT COUNT(*), TOTAL(packets), TOTAL(accesses), TOTAL(not_sensor),"
                            " TOTAL(no_ip), TOTAL(trunc_link), TOTAL(trunc_ip), TOTAL(bad_ip),"
