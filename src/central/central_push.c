@@ -202,8 +202,9 @@ static int push_files(sqlite3 *db, PGconn *pg, const char *sensor, const char *a
                           "SELECT hash, name, packets, accesses, not_sensor, no_ip, trunc_link,"
                           " trunc_ip, bad_ip, unknown_link, kernel_received, kernel_dropped,"
                           " first_ns, last_ns FROM files WHERE id > CAST(?1 AS INTEGER)",
-                          &after, 1, "COPY kenchi_push_files FROM STDIN", -1, NULL, rows,
-                          err))
+                          /* packets .. kernel_dropped are counts */
+                          &after, 1, "COPY kenchi_push_files FROM STDIN", -1, 0x3FFu << 2,
+                          NULL, rows, err))
         return -1;
     return kn_pg_exec(pg,
                       "INSERT INTO files (" FILE_COLS ") SELECT " FILE_COLS

@@ -11,9 +11,37 @@
  * round trip is rare, small enough to stay in cache. */
 #define COPY_FLUSH_BYTES (256u * 1024)
 
+/* Whether column c of st's row, a count, can be sent: an integer >= 0, or
+ * NULL (which the centre's NOT NULL refuses itself where it must). kenchi
+ * writes no other; a database edited by hand can hold anything, and a
+ * negative count would be summed at the centre, text refused there with
+ * no row named. Sets err naming the row by its first two columns (its key,
+ * or the start of it) and returns -1; 0 when the value is fine. */
+static int check_count(sqlite3_stmt *st, int c, struct kn_err *err)
+{
+    int type = sqlite3_column_type(st, c);
+    if (type == SQLITE_NULL || (type == SQLITE_INTEGER && sqlite3_column_int64(st, c) >= 0))
+        return 0;
+    char key[160] = "";
+    for (int k = 0, w = 0; k < 2 && k < sqlite3_column_count(st); k++) {
+        const char *v = (const char *)sqlite3_column_text(st, k);
+        int n = snprintf(key + w, sizeof key - (size_t)w, "%s%.64s", k ? ", " : "", v ? v : "NULL");
+        if (n < 0 || (size_t)(w + n) >= sizeof key)
+            break;
+        w += n;
+    }
+    const char *text = type == SQLITE_BLOB ? "a blob" : (const char *)sqlite3_column_text(st, c);
+    const char *table = sqlite3_column_table_name(st, c);
+    kn_err_set(err, "local %s row (%s, ...): %s is '%.40s', not a count (was the database edited"
+               " by hand?)", table ? table : "", key, sqlite3_column_name(st, c),
+               text ? text : "?");
+    return -1;
+}
+
 int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
                       const char *const *args, int nargs, const char *copy, int ports_col,
-                      const struct kn_line_set *skip, uint64_t *rows, struct kn_err *err)
+                      uint32_t counts, const struct kn_line_set *skip, uint64_t *rows,
+                      struct kn_err *err)
 {
     sqlite3_stmt *st;
     int bound = sqlite3_prepare_v2(db, sel, -1, &st, NULL) == SQLITE_OK;
@@ -41,6 +69,10 @@ int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
         size_t body = text.len + 1; /* past the tab the next field puts first */
         for (int c = 0; c < ncol && !bad; c++) {
             int type = sqlite3_column_type(st, c);
+            if (c < 32 && (counts >> c & 1) && check_count(st, c, err)) {
+                failed = "a local value is not a count";
+                break;
+            }
             if (type == SQLITE_NULL) {
                 bad = kn_copy_text_null(&text);
             } else if (c == ports_col) {
@@ -53,6 +85,8 @@ int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *s
                         : -1;
             }
         }
+        if (failed)
+            break;
         if (bad || kn_copy_text_end_row(&text)) {
             kn_err_set(err, "out of memory formatting a row for the centre");
             failed = "out of memory";
@@ -86,18 +120,24 @@ struct day_table {
     const char *other; /* the other columns */
     bool by_last_ns;   /* incremental pushes select rows by last_ns */
     int ports_col;     /* index of ports in key, other (-1: none) */
+    uint32_t counts;   /* bit i: column i of key, other is a count (kn_push_copy_rows) */
 };
 
+/* Not counts: the keys (a port row's port is -1 for protocols without
+ * ports), family, the times (a time past 2262 saturates to -1 as int64)
+ * and tags (bits). */
 static const struct day_table tables[KN_PUSH__TABLES] = {
     [KN_PUSH_DAY_FAMILY] = {"day_family", "day, family",
                             "accesses, low_port, high_port, mirai, rdp_3389, backscatter,"
                             " tag_mirai, tag_zmap, tag_masscan, tag_nmap",
-                            false, -1},
+                            false, -1, 0x3FFu << 2},
     [KN_PUSH_DAY_PORT] = {"day_port", "day, family, proto, port", "accesses, probes, mirai",
-                          false, -1},
-    [KN_PUSH_DAY_TAG_PORT] = {"day_tag_port", "day, tag, proto, port", "probes", false, -1},
+                          false, -1, 0x7u << 4},
+    [KN_PUSH_DAY_TAG_PORT] = {"day_tag_port", "day, tag, proto, port", "probes", false, -1,
+                              1u << 4},
     [KN_PUSH_SOURCE_DAY] = {"source_day", "day, addr",
-                            "family, first_ns, last_ns, packets, nports, ports, tags", true, 7},
+                            "family, first_ns, last_ns, packets, nports, ports, tags", true, 7,
+                            1u << 5 | 1u << 6},
 };
 
 const char *kn_push_table_name(enum kn_push_table t)
@@ -187,8 +227,8 @@ int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_t
     if (!upsert) {
         snprintf(copy, sizeof copy, "COPY %s (sensor, %s, %s) FROM STDIN", d->name, d->key,
                  d->other);
-        return kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col, NULL,
-                                 rows, err);
+        return kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col,
+                                 d->counts, NULL, rows, err);
     }
     if (!strcmp(since, "~"))
         return 0; /* no day to send */
@@ -206,7 +246,7 @@ int kn_push_day_rows(sqlite3 *db, PGconn *pg, const char *sensor, enum kn_push_t
     kn_line_set_init(&centre);
     int rc = (!d->by_last_ns && centre_lines(pg, sensor, d, since, &centre, err)) ||
              kn_pg_exec(pg, sql, err) ||
-             kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col,
+             kn_push_copy_rows(db, pg, sensor, sel, args, nargs, copy, d->ports_col, d->counts,
                                d->by_last_ns ? NULL : &centre, rows, err);
     kn_line_set_free(&centre);
     if (rc)

@@ -18,12 +18,16 @@
  * STDIN whose columns are the sensor name and then the selected ones.
  * Column `ports_col` of sel (-1: none) is a local port set, sent as an
  * int[]; every other value goes as SQLite's text of it, for the centre to
- * parse into its column's type. A row whose text after the sensor name is
- * in `skip` (may be NULL) is not sent. Adds the number of rows sent to
+ * parse into its column's type. The columns of sel whose bits are set in
+ * `counts` (bit i: column i) must hold integers >= 0 (or NULL): any other
+ * value, which only a database edited by hand holds, stops the push with
+ * its row and column named. A row whose text after the sensor name is in
+ * `skip` (may be NULL) is not sent. Adds the number of rows sent to
  * *rows. 0 or -1 (err). */
 int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,
                       const char *const *args, int nargs, const char *copy, int ports_col,
-                      const struct kn_line_set *skip, uint64_t *rows, struct kn_err *err);
+                      uint32_t counts, const struct kn_line_set *skip, uint64_t *rows,
+                      struct kn_err *err);
 
 /* The tables of per-day figures, in the order a push sends them. */
 enum kn_push_table {

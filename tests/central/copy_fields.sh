@@ -111,3 +111,24 @@ else
     "$TMP/push.err")" 1
 fi
 check central_copy_fields_nul_nothing_kept "$(dump)" "$before"
+
+# A count edited by hand to something that is not an integer >= 0: the push
+# names the local row (by its first two columns) and the column, and the
+# centre keeps nothing of it. The NUL name above is taken out first.
+# edited NAME TABLE KEYCOLS COLUMN VALUE
+edited() {
+  cp "$TMP/a.db" "$TMP/e.db"
+  local key
+  key=$(sqlite3 "$TMP/e.db" "DELETE FROM files WHERE hash = 'nul';
+    SELECT $3 FROM $2 ORDER BY 1, 2 LIMIT 1" | tr '|' '\n' | head -n 2 | paste -sd, | sed 's/,/, /')
+  sqlite3 "$TMP/e.db" "UPDATE $2 SET $4 = $5 WHERE ($3) = (SELECT $3 FROM $2 ORDER BY 1, 2 LIMIT 1)"
+  if "$KENCHI" push --full --db "$TMP/e.db" --central "$PGURL" --sensor-name 's\	x' 2>"$TMP/push.err"; then
+    not_ok "$1" "the push succeeded"
+    return
+  fi
+  check "$1" "$(cat "$TMP/push.err") | $(dump)" \
+    "kenchi push: local $2 row ($key, ...): $4 is '$6', not a count (was the database edited by hand?) (nothing of this push was kept) | $before"
+}
+edited central_copy_fields_negative_count day_port "day, family, proto, port" mirai -5 -5
+edited central_copy_fields_text_count day_family "day, family" accesses "'many'" many
+edited central_copy_fields_real_count files "hash, name" packets 2.5 2.5
