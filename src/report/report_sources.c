@@ -78,10 +78,11 @@ static int cursor_less(const struct cursor *a, const struct cursor *b)
  * the API reads both (a column each, or the type test in SQL, cost more).
  * ROW_BAD: nports is not a count (a row edited by hand): text or a blob,
  * which SQLite ranks above every number, so the wide test holds and the
- * bound then fails, or a negative number. Nested CASEs keep the common row
- * at one comparison: typeof() or a second comparison for every row cost
- * the 10-million-source day's report 0.5-0.9 s of CPU, these nothing
- * measurable (1.61-1.68 s against 1.63-1.68 s). */
+ * bound then fails, or a negative number. Nested CASEs cost the common
+ * row two comparisons and no arithmetic: typeof(), or an OR of two more
+ * comparisons times 4 added on, cost the 10-million-source day's report
+ * 0.5-0.9 s of CPU, these nothing measurable (1.61-1.68 s against
+ * 1.63-1.68 s). */
 enum { ROW_V4 = 1, ROW_WIDE = 2, ROW_BAD = 4 };
 const char kn_report_sources_sql[] =
     "SELECT addr, (family = 4) + CASE WHEN nports >= ?2 THEN CASE WHEN nports <="
