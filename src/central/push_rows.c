@@ -6,21 +6,21 @@
 
 #include "central/central_pg.h"
 #include "central/copy_text.h"
+#include "store/count_check.h"
 
 /* Rows are sent once this much of them is buffered: large enough that a
  * round trip is rare, small enough to stay in cache. */
 #define COPY_FLUSH_BYTES (256u * 1024)
 
-/* Whether column c of st's row, a count, can be sent: an integer >= 0, or
- * NULL (which the centre's NOT NULL refuses itself where it must). kenchi
- * writes no other; a database edited by hand can hold anything, and a
- * negative count would be summed at the centre, text refused there with
- * no row named. Sets err naming the row by its first two columns (its key,
- * or the start of it) and returns -1; 0 when the value is fine. */
+/* Whether column c of st's row, a count, can be sent: a count
+ * (count_check.h), or NULL, which the centre's NOT NULL refuses itself
+ * where it must. A negative count would be summed at the centre, text
+ * refused there with no row named. Sets err naming the row by its table
+ * and first two columns (its key, or the start of it) and returns -1; 0
+ * when the value is fine. */
 static int check_count(sqlite3_stmt *st, int c, struct kn_err *err)
 {
-    int type = sqlite3_column_type(st, c);
-    if (type == SQLITE_NULL || (type == SQLITE_INTEGER && sqlite3_column_int64(st, c) >= 0))
+    if (sqlite3_column_type(st, c) == SQLITE_NULL || kn_sql_is_count(st, c))
         return 0;
     char key[160] = "";
     for (int k = 0, w = 0; k < 2 && k < sqlite3_column_count(st); k++) {
@@ -30,12 +30,10 @@ static int check_count(sqlite3_stmt *st, int c, struct kn_err *err)
             break;
         w += n;
     }
-    const char *text = type == SQLITE_BLOB ? "a blob" : (const char *)sqlite3_column_text(st, c);
     const char *table = sqlite3_column_table_name(st, c);
-    kn_err_set(err, "local %s row (%s, ...): %s is '%.40s', not a count (was the database edited"
-               " by hand?)", table ? table : "", key, sqlite3_column_name(st, c),
-               text ? text : "?");
-    return -1;
+    char row[200];
+    snprintf(row, sizeof row, "local %s row (%s, ...)", table ? table : "", key);
+    return kn_sql_not_a_count(st, c, row, err);
 }
 
 int kn_push_copy_rows(sqlite3 *db, PGconn *pg, const char *sensor, const char *sel,

@@ -6,6 +6,7 @@
 
 #include "report/report.h"
 #include "report/report_sources.h"
+#include "store/count_check.h"
 
 int kn_report_parse_port(const char *text, struct kn_report_series *s, struct kn_err *err)
 {
@@ -70,29 +71,14 @@ static void rebind_day(sqlite3_stmt *st, int32_t day)
     sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
 }
 
-/* Adds the count in column col of st's row to *sum: true. A database can
- * be edited by hand (docs/schema.md invites plain SQL), and a value that is
- * not an integer >= 0 would otherwise be read as 0 or wrap around: false,
- * and the caller says so with not_a_count, never a silent figure. */
+/* Adds the count in column col of st's row to *sum: true; false, for the
+ * caller to refuse with kn_sql_not_a_count, when it is not one. */
 static bool take_count(sqlite3_stmt *st, int col, uint64_t *sum)
 {
-    if (sqlite3_column_type(st, col) != SQLITE_INTEGER || sqlite3_column_int64(st, col) < 0)
+    if (!kn_sql_is_count(st, col))
         return false;
     *sum += (uint64_t)sqlite3_column_int64(st, col);
     return true;
-}
-
-/* The error for column col of st's row, which take_count refused; row
- * names it. Returns -1. */
-static int not_a_count(sqlite3_stmt *st, int col, const char *row, struct kn_err *err)
-{
-    int type = sqlite3_column_type(st, col);
-    const char *text = type == SQLITE_NULL   ? "NULL"
-                       : type == SQLITE_BLOB ? "a blob"
-                                             : (const char *)sqlite3_column_text(st, col);
-    kn_err_set(err, "%s: %s is '%.40s', not a count (was the database edited by hand?)", row,
-               sqlite3_column_name(st, col), text ? text : "?");
-    return -1;
 }
 
 /* Runs `sql`, which finds a row the report cannot read and describes it
@@ -168,7 +154,7 @@ static int load_days(struct kn_report *r, sqlite3 *db, int32_t from, int32_t to,
                 char row[64];
                 snprintf(row, sizeof row, "day_family row (%s, family %s)", text,
                          (const char *)sqlite3_column_text(st, 1));
-                not_a_count(st, 2 + c, row, err);
+                kn_sql_not_a_count(st, 2 + c, row, err);
                 sqlite3_finalize(st);
                 return -1;
             }
@@ -293,7 +279,7 @@ static int load_mirai_ports(struct kn_report *r, sqlite3 *db, struct kn_err *err
                 snprintf(row, sizeof row, "day_port row (%s, IPv4 tcp/%.20s)", day,
                          (const char *)sqlite3_column_text(st, 0));
                 if (bad >= 0)
-                    not_a_count(st, bad, row, err);
+                    kn_sql_not_a_count(st, bad, row, err);
                 else
                     kn_err_set(err, "%s: %llu is not a port (was the database edited by hand?)",
                                row, (unsigned long long)port);
@@ -362,7 +348,7 @@ static int load_series(struct kn_report *r, sqlite3 *db, struct kn_err *err)
                         char row[96];
                         snprintf(row, sizeof row, "day_port row (%s, family %.12s, %s)", day,
                                  (const char *)sqlite3_value_text(fam), r->series[s].label);
-                        not_a_count(get, c, row, err);
+                        kn_sql_not_a_count(get, c, row, err);
                         goto out;
                     }
                 }
